@@ -1,0 +1,83 @@
+"""What each role may see. Every query an end user or supplier can reach goes through here.
+
+A foreign id is a 404: callers load with these scopes and never learn that a
+record they may not see exists.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy.orm import Session
+
+from catalog.organisations.models import Organisation, organisation_account_managers
+from servicedesk.enums import STAFF_ROLES, Role
+from servicedesk.errors import Forbidden, NotFound
+from servicedesk.tickets.models import Ticket
+from servicedesk.users.models import User
+
+
+def managed_organisation_ids(user: User):
+    """Subquery of the organisations an account manager looks after."""
+    return select(organisation_account_managers.c.organisation_id).where(
+        organisation_account_managers.c.user_id == user.id
+    )
+
+
+def ticket_scope(user: User) -> ColumnElement[bool]:
+    """The tickets `user` may see, as a WHERE condition."""
+    role = user.role_enum
+    if role is Role.ADMIN:
+        return true()
+    if role is Role.AGENT:
+        return Ticket.provider == user.provider if user.provider else false()
+    if role is Role.CUSTOMER_CONTACT:
+        return Ticket.organisation_id == user.organisation_id
+    if role is Role.END_USER:
+        return (Ticket.requester_id == user.id) & (Ticket.organisation_id == user.organisation_id)
+    if role is Role.ACCOUNT_MANAGER:
+        return Ticket.organisation_id.in_(managed_organisation_ids(user))
+    return false()  # supplier agents see escalated tickets through their own scope
+
+
+def organisation_scope(user: User) -> ColumnElement[bool]:
+    role = user.role_enum
+    if role in (Role.ADMIN, Role.AGENT):
+        return true()
+    if role is Role.ACCOUNT_MANAGER:
+        return Organisation.id.in_(managed_organisation_ids(user)) | (
+            Organisation.id == user.organisation_id
+        )
+    if user.organisation_id is None:
+        return false()
+    return Organisation.id == user.organisation_id
+
+
+def user_scope(user: User) -> ColumnElement[bool]:
+    role = user.role_enum
+    if role in (Role.ADMIN, Role.AGENT, Role.ACCOUNT_MANAGER):
+        return true()
+    if role is Role.CUSTOMER_CONTACT:
+        return User.organisation_id == user.organisation_id
+    return User.id == user.id
+
+
+def can_see_internal(user: User) -> bool:
+    """Internal notes and events are for the centre's own staff only."""
+    return user.role_enum in STAFF_ROLES
+
+
+def is_desk(user: User) -> bool:
+    """Agents and admins work tickets; everyone else reads or acts as the customer."""
+    return user.role_enum in (Role.AGENT, Role.ADMIN)
+
+
+def require_admin(user: User) -> None:
+    if user.role_enum is not Role.ADMIN:
+        raise Forbidden("Only an administrator may do this.")
+
+
+def visible_ticket(sess: Session, user: User, ticket_id: int) -> Ticket:
+    ticket = sess.scalar(select(Ticket).where(Ticket.id == ticket_id, ticket_scope(user)))
+    if ticket is None:
+        raise NotFound(f"No ticket {ticket_id}.")
+    return ticket

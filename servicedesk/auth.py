@@ -1,0 +1,77 @@
+"""Who is calling: bearer tokens for the API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import g, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicedesk.db import utcnow
+from servicedesk.errors import Unauthenticated
+from servicedesk.users.models import ApiToken, User
+
+TOKEN_PREFIX = "sdt_"
+#: last_used_at is refreshed at most this often, so reads do not turn into writes.
+_TOUCH_EVERY = timedelta(minutes=5)
+
+#: API paths that answer without a token.
+PUBLIC_API_PATHS = {
+    ("POST", "/api/v1/auth/tokens"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    sess: Session, user: User, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain token is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=hash_token(plain),
+        prefix=plain[:12],
+        name=name,
+        expires_at=expires_at,
+    )
+    sess.add(token)
+    sess.flush()
+    return token, plain
+
+
+def user_for_token(sess: Session, plain: str) -> tuple[User, ApiToken] | None:
+    token = sess.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        token.last_used_at = now
+    return token.user, token
+
+
+def authenticate_request(sess: Session) -> None:
+    """Set g.user and g.token from the Authorization header, or refuse with 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, plain = header.partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        raise Unauthenticated(
+            "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/tokens."
+        )
+    found = user_for_token(sess, plain.strip())
+    if found is None:
+        raise Unauthenticated("The token is unknown, expired or revoked.")
+    g.user, g.token = found
+
+
+def current_user() -> User:
+    return g.user

@@ -1,0 +1,80 @@
+"""Configuration from environment variables, with safe defaults for the local run only."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Values that must never be accepted as a production secret.
+_WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "local-only-secret"}
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    secret_key: str
+    database_url: str
+    max_content_length: int
+    scheduler_in_process: bool
+    resolved_grace_business_days: int
+    mail_transport: str
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    mail_file: str
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Settings:
+    """Read the settings; production mode refuses to start without a real SECRET_KEY."""
+    env = dict(os.environ if env is None else env)
+    mode = env.get("SERVICEDESK_MODE", "local").strip().lower()
+    if mode not in {"local", "production", "test"}:
+        raise ConfigError(f"SERVICEDESK_MODE must be local, production or test, not {mode!r}")
+    secret = env.get("SECRET_KEY", "")
+    if mode == "production":
+        if secret.strip().lower() in _WEAK_SECRETS or len(secret) < 32:
+            raise ConfigError(
+                "production mode needs SECRET_KEY: at least 32 random characters "
+                '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        if not env.get("DATABASE_URL"):
+            raise ConfigError("production mode needs DATABASE_URL (a PostgreSQL URL)")
+    elif not secret:
+        # Local and test runs get a random key per process: sessions do not survive a
+        # restart, which is the honest behaviour for a key nobody configured.
+        secret = secrets.token_urlsafe(48)
+    default_db = "sqlite:///" + str(Path(instance_path) / "servicedesk.sqlite3")
+    return Settings(
+        mode=mode,
+        secret_key=secret,
+        database_url=normalise_database_url(env.get("DATABASE_URL") or default_db),
+        max_content_length=int(env.get("MAX_CONTENT_LENGTH", str(1024 * 1024))),
+        scheduler_in_process=_bool(env.get("SCHEDULER_IN_PROCESS"), default=False),
+        resolved_grace_business_days=int(env.get("RESOLVED_GRACE_BUSINESS_DAYS", "5")),
+        mail_transport=env.get("MAIL_TRANSPORT", "file" if mode != "production" else "smtp"),
+        smtp_host=env.get("SMTP_HOST", "localhost"),
+        smtp_port=int(env.get("SMTP_PORT", "25")),
+        mail_from=env.get("MAIL_FROM", "palvelupiste@kpk.example"),
+        mail_file=env.get("MAIL_FILE", str(Path(instance_path) / "outbox-mail.log")),
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people paste the usual `postgresql://` URL; we drive it with psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url

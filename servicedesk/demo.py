@@ -1,0 +1,357 @@
+"""A believable demo data set: owners, catalogue, groups, people of every role, tickets.
+
+Tickets are made through the same operations the API uses, replayed at past
+instants with `frozen_now`, so their events and timestamps tell a true story.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from catalog.business_id import check_digit
+from catalog.groups.models import group_members
+from catalog.groups.operations import create_group
+from catalog.organisations.models import Organisation, organisation_account_managers
+from catalog.organisations.operations import create_organisation
+from catalog.services.models import Service
+from catalog.services.operations import create_service
+from servicedesk import db
+from servicedesk.db import frozen_now
+from servicedesk.tickets import operations as tickets
+from servicedesk.users.models import User
+from servicedesk.users.operations import create_user
+
+PASSWORD = "Demo-salasana-2026"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+def business_id(body: str) -> str:
+    digit = check_digit(body)
+    if digit is None:
+        raise ValueError(body)
+    return f"{body}-{digit}"
+
+
+#: (body of the business ID, name, Swedish name, kind, residents)
+ORGANISATIONS = [
+    ("0157101", "Hämeenkyrön kunta", None, "municipality", 10_312),
+    ("0149530", "Valkeakosken kaupunki", None, "municipality", 20_796),
+    ("0139882", "Raaseporin kaupunki", "Raseborgs stad", "municipality", 27_341),
+    ("0204819", "Kangasalan kaupunki", None, "municipality", 33_402),
+    ("0151428", "Oriveden kaupunki", None, "municipality", 9_024),
+    ("2046113", "Ylä-Pirkanmaan koulutuskuntayhtymä", "Övre Birkalands utbildningssamkommun",
+     "joint_authority", None),
+    ("2270486", "Valkeakosken Vesi Oy", None, "municipal_company", None),
+]
+
+#: Mail domains of the organisations above, in the same order.
+DOMAINS = ["hameenkyro", "valkeakoski", "raasepori", "kangasala", "orivesi", "ypkky",
+           "valkeakoskenvesi"]
+
+#: code, name, provider, is_triage
+GROUPS = [
+    ("ICT-TRIAGE", "ICT Palvelupiste (triage)", "ICT", True),
+    ("ICT-LAHITUKI", "ICT Lähituki ja työasemat", "ICT", False),
+    ("ICT-SOVELLUS", "ICT Sovelluspalvelut", "ICT", False),
+    ("ICT-INFRA", "ICT Infra ja tietoliikenne", "ICT", False),
+    ("ICT-ASIANTUNTIJA", "ICT Asiantuntijapalvelut", "ICT", False),
+    ("THH-TRIAGE", "THH Palvelupiste (triage)", "THH", True),
+    ("THH-PALKAT", "THH Palkka- ja henkilöstöpalvelut", "THH", False),
+    ("THH-TALOUS", "THH Taloushallinnon palvelut", "THH", False),
+]
+
+#: code, family, subfamily, provider, fi, sv, en, group code
+SERVICES = [
+    ("EXP-ARKKITEHTUURI", "expert", None, "ICT", "Kokonaisarkkitehtuuripalvelu",
+     "Helhetsarkitekturtjänst", "Enterprise architecture", "ICT-ASIANTUNTIJA"),
+    ("EXP-HANKINTA", "expert", None, "ICT", "ICT-hankintojen asiantuntijapalvelu",
+     "Sakkunnigtjänst för IKT-upphandling", "ICT procurement advisory", "ICT-ASIANTUNTIJA"),
+    ("APP-WILMA", "application", "sector", "ICT", "Wilma ja opetuksen hallinto",
+     "Wilma och undervisningsadministration", "Wilma and school administration",
+     "ICT-SOVELLUS"),
+    ("APP-VAKA", "application", "sector", "ICT", "Varhaiskasvatuksen asiakasjärjestelmä",
+     "Klientsystem för småbarnspedagogik", "Early childhood education system",
+     "ICT-SOVELLUS"),
+    ("APP-ASIANHALLINTA", "application", "enabling", "ICT", "Asianhallinta ja arkistointi",
+     "Ärendehantering och arkivering", "Case management and archiving", "ICT-SOVELLUS"),
+    ("APP-M365", "application", "enabling", "ICT", "Microsoft 365 -palvelut",
+     "Microsoft 365-tjänster", "Microsoft 365 services", "ICT-SOVELLUS"),
+    ("INF-TYOASEMA", "infrastructure", "user", "ICT", "Työasemapalvelu", "Arbetsstationstjänst",
+     "Workstation service", "ICT-LAHITUKI"),
+    ("INF-MOBIILI", "infrastructure", "user", "ICT", "Mobiililaitepalvelu",
+     "Tjänst för mobila enheter", "Mobile device service", "ICT-LAHITUKI"),
+    ("INF-KAPASITEETTI", "infrastructure", "capacity", "ICT", "Palvelin- ja tallennuskapasiteetti",
+     "Server- och lagringskapacitet", "Server and storage capacity", "ICT-INFRA"),
+    ("INF-VERKKO", "infrastructure", "network", "ICT", "Tietoliikenne ja lähiverkko",
+     "Datakommunikation och lokalnät", "Network and LAN", "ICT-INFRA"),
+    ("INF-TULOSTUS", "infrastructure", "office", "ICT", "Tulostus- ja monitoimilaitepalvelu",
+     "Utskrifts- och multifunktionstjänst", "Printing service", "ICT-LAHITUKI"),
+    ("THH-PALKKA", "expert", None, "THH", "Palkanlaskenta", "Löneräkning", "Payroll",
+     "THH-PALKAT"),
+    ("THH-HR", "application", "enabling", "THH", "Henkilöstöhallinnon järjestelmä",
+     "Personaladministrativt system", "HR system", "THH-PALKAT"),
+    ("THH-OSTOLASKU", "expert", None, "THH", "Ostolaskujen käsittely",
+     "Hantering av inköpsfakturor", "Purchase invoice processing", "THH-TALOUS"),
+    ("THH-KIRJANPITO", "expert", None, "THH", "Kirjanpito ja tilinpäätös",
+     "Bokföring och bokslut", "Accounting and closing", "THH-TALOUS"),
+]
+
+#: What people really write, per service code: (title, description, impact, urgency, type)
+TICKET_TEXTS: dict[str, list[tuple[str, str, str, str, str]]] = {
+    "APP-WILMA": [
+        ("Wilma ei aukea opettajille", "Koulun opettajat eivät pääse Wilmaan aamulla, "
+         "kirjautuminen pyörii.", "high", "high", "incident"),
+        ("Uuden opettajan Wilma-tunnukset", "Sijaisopettaja aloittaa maanantaina, "
+         "tarvitsee tunnukset.", "low", "medium", "service_request"),
+    ],
+    "APP-VAKA": [
+        ("Päiväkodin läsnäolotiedot eivät päivity", "Hoitoaikavaraukset eivät näy "
+         "henkilökunnalle tabletilla.", "medium", "high", "incident"),
+    ],
+    "APP-ASIANHALLINTA": [
+        ("Pöytäkirjan julkaisu epäonnistuu", "Kunnanhallituksen pöytäkirja ei siirry "
+         "verkkosivuille.", "medium", "high", "incident"),
+        ("Arkistonmuodostussuunnitelman päivitys", "Tarvitsemme uudet tehtäväluokat "
+         "hyvinvointialueuudistuksen jälkeen.", "low", "low", "change_need"),
+    ],
+    "APP-M365": [
+        ("Jaettu postilaatikko kirjaamolle", "Kirjaamo tarvitsee yhteisen postilaatikon "
+         "ja oikeudet kolmelle henkilölle.", "low", "medium", "service_request"),
+        ("Teams-kokous ei näy kalenterissa", "Valtuuston kokouskutsu puuttuu jäseniltä.",
+         "medium", "medium", "incident"),
+    ],
+    "INF-TYOASEMA": [
+        ("Kannettava ei käynnisty", "Näyttö pysyy mustana, virtavalo palaa.", "low", "high",
+         "incident"),
+        ("Uusi työasema kesätyöntekijälle", "Kesätyöntekijä aloittaa 1.6., tarvitaan "
+         "kannettava ja tunnukset.", "low", "low", "service_request"),
+    ],
+    "INF-MOBIILI": [
+        ("Puhelin kadonnut", "Kotihoidon työpuhelin kadonnut, pyydän etätyhjennystä.",
+         "medium", "high", "incident"),
+    ],
+    "INF-KAPASITEETTI": [
+        ("Levytila loppumassa verkkolevyltä", "Teknisen toimen verkkolevy on 95 % täynnä.",
+         "medium", "medium", "incident"),
+    ],
+    "INF-VERKKO": [
+        ("Koulun verkko katkeilee", "Yläkoulun langaton verkko katkeilee välitunneilla.",
+         "high", "medium", "incident"),
+        ("Kirjaston vierasverkko alas", "Asiakkaat eivät pääse vierasverkkoon.", "medium",
+         "medium", "incident"),
+    ],
+    "INF-TULOSTUS": [
+        ("Monitoimilaite ei skannaa sähköpostiin", "Skannaus päättyy virheeseen 'SMTP'.",
+         "low", "medium", "incident"),
+    ],
+    "EXP-ARKKITEHTUURI": [
+        ("Arkkitehtuurikatselmointi: uusi ajanvaraus", "Pyydämme katselmointia ennen "
+         "hankintapäätöstä.", "low", "low", "service_request"),
+    ],
+    "EXP-HANKINTA": [
+        ("Tarjouspyynnön tekniset vaatimukset", "Apua vaatimusten kirjoittamiseen "
+         "kirjastojärjestelmän kilpailutukseen.", "low", "medium", "service_request"),
+    ],
+    "THH-PALKKA": [
+        ("Lisätyökorvaus puuttuu palkasta", "Maaliskuun lisätyöt eivät näy palkkalaskelmassa.",
+         "low", "high", "incident"),
+        ("Palkkatodistus lainaa varten", "Tarvitsen palkkatodistuksen pankkia varten.",
+         "low", "medium", "service_request"),
+    ],
+    "THH-HR": [
+        ("Esihenkilö ei näe tiiminsä lomia", "HR-järjestelmän raportti on tyhjä.",
+         "medium", "medium", "incident"),
+    ],
+    "THH-OSTOLASKU": [
+        ("Ostolasku jumissa hyväksynnässä", "Lasku on ollut hyväksyjällä kolme viikkoa, "
+         "hyväksyjä on virkavapaalla.", "low", "medium", "incident"),
+    ],
+    "THH-KIRJANPITO": [
+        ("Kustannuspaikkojen muutos ensi vuodelle", "Uudet kustannuspaikat sivistystoimeen.",
+         "low", "low", "change_need"),
+    ],
+}
+
+#: How the demo's tickets are spread over the lifecycle (escalation comes with suppliers).
+STATUS_MIX = [("new", 10), ("assigned", 10), ("in_progress", 16), ("waiting_for_customer", 10),
+              ("resolved", 20), ("closed", 28), ("cancelled", 6)]
+
+FIRST_NAMES = ["Aino", "Eero", "Helmi", "Juhani", "Kaisa", "Lauri", "Maria", "Mikko", "Noora",
+               "Olli", "Pirjo", "Sanna", "Timo", "Ulla", "Veikko", "Anna-Liisa", "Björn",
+               "Elin", "Johan", "Satu"]
+LAST_NAMES = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
+              "Heikkinen", "Koskinen", "Järvinen", "Lindholm", "Söderström", "Lehtonen"]
+
+
+def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[dict[str, Any]]:
+    """Create the demo data; returns the credentials to print."""
+    rng = random.Random(seed)
+    creds: list[dict[str, Any]] = []
+    with db.unit_of_work(app) as sess:
+        orgs = [create_organisation(sess, business_id=business_id(body), name=name,
+                                    name_sv=sv, kind=kind, residents=res)
+                for body, name, sv, kind, res in ORGANISATIONS]
+        groups = {code: create_group(sess, code=code, name=name, provider=prov, is_triage=tri,
+                                     email=f"{code.lower()}@kpk.example")
+                  for code, name, prov, tri in GROUPS}
+        services = [create_service(sess, code=code, family=fam, subfamily=sub, provider=prov,
+                                   name_fi=fi, name_sv=sv, name_en=en,
+                                   default_group_id=groups[grp].id)
+                    for code, fam, sub, prov, fi, sv, en, grp in SERVICES]
+        people = _people(sess, rng, orgs, groups, creds)
+        sess.flush()
+    _tickets(app, rng, services, people, tickets_count)
+    return creds
+
+
+def _person(sess: Session, creds: list[dict[str, Any]], email: str, name: str, role: str,
+            note: str = "", **kw: Any) -> User:
+    user = create_user(sess, email=email, name=name, role=role, password=PASSWORD, **kw)
+    creds.append({"role": role, "email": email, "password": PASSWORD, "note": note})
+    return user
+
+
+def _people(sess: Session, rng: random.Random, orgs: list[Organisation],
+            groups: dict[str, Any], creds: list[dict[str, Any]]) -> dict[str, Any]:
+    _person(sess, creds, "admin@kpk.example", "Pääkäyttäjä Ylläpito", "admin")
+    agents: dict[str, list[User]] = {"ICT": [], "THH": []}
+    staff = [("ICT", "ICT-TRIAGE"), ("ICT", "ICT-LAHITUKI"), ("ICT", "ICT-SOVELLUS"),
+             ("ICT", "ICT-INFRA"), ("ICT", "ICT-ASIANTUNTIJA"), ("THH", "THH-TRIAGE"),
+             ("THH", "THH-PALKAT"), ("THH", "THH-TALOUS")]
+    for i, (provider, code) in enumerate(staff, start=1):
+        first, last = FIRST_NAMES[i], LAST_NAMES[i]
+        agent = _person(sess, creds, f"{first.lower()}.{last.lower()}@kpk.example".replace(
+            "ä", "a").replace("ö", "o"), f"{first} {last}", "agent", note=code,
+            provider=provider)
+        agents[provider].append(agent)
+        sess.execute(insert(group_members), [{"group_id": groups[code].id, "user_id": agent.id}])
+        if code.endswith("TRIAGE"):  # the desk's first line also helps the second
+            for other in (c for p, c in staff if p == provider and not c.endswith("TRIAGE")):
+                sess.execute(insert(group_members),
+                             [{"group_id": groups[other].id, "user_id": agent.id}])
+    managers = [
+        _person(sess, creds, "riikka.asiakasvastaava@kpk.example", "Riikka Rantanen",
+                "account_manager", note="Hämeenkyrö, Valkeakoski, Orivesi, Vesi Oy"),
+        _person(sess, creds, "stefan.kundansvarig@kpk.example", "Stefan Holmström",
+                "account_manager", note="Raasepori, Kangasala, koulutuskuntayhtymä"),
+    ]
+    for i, org in enumerate(orgs):
+        manager = managers[0] if i in (0, 1, 4, 6) else managers[1]
+        sess.execute(insert(organisation_account_managers),
+                     [{"organisation_id": org.id, "user_id": manager.id}])
+    customers: dict[int, list[User]] = {}
+    for org, slug in zip(orgs, DOMAINS, strict=True):
+        contact = _person(sess, creds, f"yhteyshenkilo@{slug}.example", f"Yhteyshenkilö {org.name}",
+                          "customer_contact", note=org.name, organisation_id=org.id)
+        users = [contact]
+        for _ in range(3):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"{first}.{last}.{len(creds)}@{slug}.example".lower()
+            email = email.replace("ä", "a").replace("ö", "o")
+            users.append(create_user(sess, email=email, name=f"{first} {last}",
+                                     role="end_user", organisation_id=org.id, password=PASSWORD))
+        creds.append({"role": "end_user", "email": users[1].email, "password": PASSWORD,
+                      "note": f"{org.name} (and others like it)"})
+        customers[org.id] = users
+    _person(sess, creds, "tuki@toimittaja.example", "Toimittajan Tukihenkilö", "supplier_agent",
+            note="sees escalated tickets once suppliers are set up")
+    return {"agents": agents, "customers": customers, "managers": managers, "groups": groups}
+
+
+def _office_instant(rng: random.Random, days_back: int, now: datetime) -> datetime:
+    """A believable moment of receipt: mostly weekday office hours, sometimes not."""
+    day = (now - timedelta(days=days_back)).astimezone(HELSINKI).date()
+    hour = rng.choice([7, 8, 8, 9, 9, 10, 10, 11, 12, 13, 13, 14, 15, 16, 19, 22])
+    local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=HELSINKI)
+    return min(local.astimezone(UTC), now - timedelta(minutes=5))
+
+
+def _tickets(app: Flask, rng: random.Random, services: list[Service], people: dict[str, Any],
+             count: int) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    statuses = [s for s, w in STATUS_MIX for _ in range(w)]
+    customers = [u for users in people["customers"].values() for u in users]
+    plan = []
+    for i in range(count):
+        status = statuses[i % len(statuses)]
+        received = _office_instant(rng, rng.randrange(0, 60 if status != "new" else 3), now)
+        plan.append((received, i, status))
+    with db.unit_of_work(app) as sess:
+        for received, i, status in sorted(plan):  # numbers follow the order of receipt
+            service = services[i % len(services)]
+            title, text, impact, urgency, kind = rng.choice(TICKET_TEXTS[service.code])
+            requester = sess.merge(rng.choice(customers), load=False)
+            _replay(sess, rng, requester, people, service, status, received, now,
+                    {"type": kind, "title": title, "description": text, "service_id": service.id,
+                     "impact": impact, "urgency": urgency})
+
+
+def _replay(sess: Session, rng: random.Random, requester: User, people: dict[str, Any],
+            service: Service, status: str, received: datetime, now: datetime,
+            data: dict[str, Any]) -> None:
+    step = received
+    span = (now - received) / 6
+
+    def later() -> datetime:
+        nonlocal step
+        step = min(step + span * rng.uniform(0.3, 1.0), now)
+        return step
+
+    with frozen_now(received):
+        ticket, _ = tickets.create_ticket(sess, requester, data)
+    if status == "new":
+        return
+    agents = [sess.merge(a, load=False) for a in people["agents"][service.provider]]
+    agent = next((a for a in agents if _in_group(sess, a, ticket.group_id)), agents[0])
+    with frozen_now(later()):
+        if ticket.group_id is not None:
+            tickets.update_ticket(sess, agent, ticket, {"assignee_id": agent.id})
+    if status == "assigned":
+        return
+    if status == "cancelled" and rng.random() < 0.5:  # the requester withdrew it
+        with frozen_now(later()):
+            tickets.update_ticket(sess, requester, ticket, {"status": "cancelled"})
+        return
+    with frozen_now(later()):
+        tickets.add_comment(sess, agent, ticket, "Kiitos ilmoituksesta, selvitämme asiaa.", False)
+        if ticket.status != "in_progress":
+            tickets.update_ticket(sess, agent, ticket, {"status": "in_progress"})
+    if status == "in_progress":
+        return
+    if status == "cancelled":
+        with frozen_now(later()):
+            tickets.update_ticket(sess, agent, ticket, {"status": "cancelled"})
+        return
+    if status == "waiting_for_customer" or rng.random() < 0.3:
+        with frozen_now(later()):
+            tickets.add_comment(sess, agent, ticket, "Voisitko kertoa tarkemmin, milloin "
+                                "ongelma alkoi ja näkyykö virheilmoitusta?", False)
+            tickets.update_ticket(sess, agent, ticket, {"status": "waiting_for_customer"})
+        if status == "waiting_for_customer":
+            return
+        with frozen_now(later()):
+            tickets.add_comment(sess, requester, ticket, "Alkoi eilen aamulla, ei virhettä.",
+                                False)
+    with frozen_now(later()):
+        tickets.add_comment(sess, agent, ticket, "Tarkistettu lokit: välimuisti tyhjennetty.",
+                            True)
+        tickets.update_ticket(sess, agent, ticket, {"status": "resolved"})
+    if status == "closed":
+        with frozen_now(later()):
+            tickets.update_ticket(sess, requester, ticket, {"status": "closed"})
+
+
+def _in_group(sess: Session, user: User, group_id: int | None) -> bool:
+    if group_id is None:
+        return False
+    from sqlalchemy import select
+
+    return sess.scalar(select(group_members.c.user_id).where(
+        group_members.c.group_id == group_id, group_members.c.user_id == user.id)) is not None

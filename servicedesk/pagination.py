@@ -1,0 +1,68 @@
+"""Keyset (cursor) pagination: stable under concurrent inserts, unlike OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from servicedesk.errors import ApiError
+
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One sortable column plus the id tie-breaker, both in the same direction."""
+
+    column: InstrumentedAttribute[Any]
+    id_column: InstrumentedAttribute[Any]
+    descending: bool
+    is_datetime: bool = False
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if key.is_datetime and value is not None:
+            value = datetime.fromisoformat(value)
+        if not isinstance(last_id, int):
+            raise ValueError
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ApiError(
+            "The cursor is not one this API gave out.", status=400, code="bad_cursor"
+        ) from exc
+    return value, last_id
+
+
+def paginate(
+    sess: Session, stmt: Select[Any], key: SortKey, limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of `stmt` ordered by `key`, and the cursor of the next page (None at the end)."""
+    col, idc = key.column, key.id_column
+    if cursor:
+        value, last_id = decode_cursor(cursor, key)
+        if key.descending:
+            stmt = stmt.where(or_(col < value, and_(col == value, idc < last_id)))
+        else:
+            stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
+    order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
+    rows = list(sess.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, col.key), getattr(last, idc.key)])
+    return rows, next_cursor

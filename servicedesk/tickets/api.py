@@ -1,0 +1,160 @@
+"""Tickets: create, list, read, change (with If-Match), comments and the event timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from servicedesk import access, db
+from servicedesk.auth import current_user
+from servicedesk.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
+from servicedesk.pagination import paginate
+from servicedesk.tickets import operations, queries
+from servicedesk.tickets.models import Comment, Ticket
+from servicedesk.tickets.schemas import (
+    CommentIn,
+    CommentOut,
+    EventOut,
+    TicketCreate,
+    TicketListArgs,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+)
+
+blp = Blueprint("tickets", __name__, url_prefix="/tickets", description="Tickets")
+
+_IF_MATCH_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The ETag of your last read; a stale one answers 412, a missing one 428.",
+        }
+    ]
+}
+_IDEMPOTENCY_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Retry safely: the same key and body return the first ticket.",
+        }
+    ]
+}
+
+
+def etag_of(ticket: Ticket) -> str:
+    return f'"{ticket.id}-{ticket.version}"'
+
+
+def ticket_out(ticket: Ticket) -> Ticket:
+    """The ticket, with the statuses the caller may move it to (a transient attribute)."""
+    ticket.allowed_transitions = operations.transitions_for(current_user(), ticket)  # type: ignore[attr-defined]
+    return ticket
+
+
+def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None = None):
+    return ticket_out(ticket), status, {"ETag": etag_of(ticket), **(extra or {})}
+
+
+@blp.route("")
+class Tickets(MethodView):
+    @blp.arguments(TicketListArgs, location="query")
+    @blp.response(200, TicketPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Tickets the caller may see, filtered, newest first, a page at a time."""
+        user = current_user()
+        items, cursor = paginate(
+            db.session(),
+            queries.ticket_list(user, args),
+            queries.sort_key(args["sort"]),
+            args["limit"],
+            args["cursor"],
+        )
+        return {"items": [ticket_out(t) for t in items], "next_cursor": cursor}
+
+    @blp.arguments(TicketCreate)
+    @blp.response(201, TicketOut)
+    @blp.alt_response(
+        200,
+        schema=TicketOut,
+        description="A replay of an earlier request with the same Idempotency-Key.",
+    )
+    @blp.doc(**_IDEMPOTENCY_DOC)
+    def post(self, data: dict[str, Any]):
+        """File a ticket. End users file for themselves, in their own organisation."""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 200:
+            raise ValidationFailed("Idempotency-Key has 1 to 200 characters.")
+        ticket, created = operations.create_ticket(
+            db.session(), current_user(), data, idempotency_key=key
+        )
+        if created:
+            return _with_etag(ticket, 201, {"Location": f"/api/v1/tickets/{ticket.id}"})
+        return _with_etag(ticket, 200, {"Idempotent-Replayed": "true"})
+
+
+@blp.route("/<int:ticket_id>")
+class TicketById(MethodView):
+    @blp.response(200, TicketOut)
+    def get(self, ticket_id: int):
+        """One ticket, with its ETag."""
+        return _with_etag(access.visible_ticket(db.session(), current_user(), ticket_id))
+
+    @blp.arguments(TicketPatch)
+    @blp.response(200, TicketOut)
+    @blp.doc(**_IF_MATCH_DOC)
+    def patch(self, data: dict[str, Any], ticket_id: int):
+        """Change a ticket. Needs If-Match; a forbidden status change answers 409 with the allowed ones."""
+        sess = db.session()
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            raise PreconditionRequired("Send If-Match with the ETag of your last read.")
+        if if_match.strip() not in (etag_of(ticket), "*"):
+            raise PreconditionFailed(
+                "The ticket changed since you read it; read it again.",
+                details={"current_etag": etag_of(ticket)},
+            )
+        operations.update_ticket(sess, user, ticket, data)
+        return _with_etag(ticket)
+
+
+@blp.route("/<int:ticket_id>/comments")
+class TicketComments(MethodView):
+    @blp.response(200, CommentOut(many=True))
+    def get(self, ticket_id: int) -> list[Comment]:
+        """The conversation; internal notes only for the centre's staff."""
+        sess = db.session()
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
+        return list(sess.scalars(queries.comments_of(user, ticket)))
+
+    @blp.arguments(CommentIn)
+    @blp.response(201, CommentOut)
+    def post(self, data: dict[str, Any], ticket_id: int) -> Comment:
+        """Reply or add an internal note (desk only)."""
+        sess = db.session()
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
+        return operations.add_comment(sess, user, ticket, data["body"], data["internal"])
+
+
+@blp.route("/<int:ticket_id>/events")
+class TicketEvents(MethodView):
+    @blp.response(200, EventOut(many=True))
+    def get(self, ticket_id: int):
+        """The append-only history: who, when, what, before and after."""
+        sess = db.session()
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
+        return list(sess.scalars(queries.events_of(user, ticket)))

@@ -1,0 +1,518 @@
+"""Writes on tickets: create, change, comment. Each change is an event in the same flush.
+
+Operations only add and flush; the request (or CLI command, or scheduler job)
+commits once. Pure rules (lifecycle, priority, routing) decide; this module
+applies their decisions and records them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.groups.models import ResolverGroup, group_members
+from catalog.services.models import Service
+from servicedesk.db import utcnow
+from servicedesk.enums import CUSTOMER_ROLES, Role
+from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
+from servicedesk.tickets import routing
+from servicedesk.tickets.lifecycle import (
+    NEEDS_OPERATION,
+    TERMINAL_STATUSES,
+    Actor,
+    Status,
+    TransitionError,
+    allowed_transitions,
+    check_transition,
+)
+from servicedesk.tickets.models import Comment, IdempotencyKey, Ticket, TicketEvent
+from servicedesk.tickets.numbers import next_ticket_number
+from servicedesk.tickets.priority import priority_for
+from servicedesk.users.models import User
+
+#: A desk agent may back-date a ticket (a phone call logged later) by at most this much.
+MAX_BACKDATE = timedelta(days=30)
+#: Fields only the desk may change.
+DESK_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "type",
+        "service_id",
+        "impact",
+        "urgency",
+        "priority",
+        "priority_reason",
+        "group_id",
+        "assignee_id",
+    }
+)
+
+
+class TicketConflict(Conflict):
+    """A forbidden status transition: 409 with the allowed statuses."""
+
+    def __init__(self, err: TransitionError) -> None:
+        super().__init__(
+            str(err)[0].upper() + str(err)[1:] + ".",
+            code="invalid_transition",
+            details={
+                "current": err.current.value,
+                "requested": err.wanted.value,
+                "allowed": [s.value for s in err.allowed],
+            },
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _events_are_append_only(sess: Session, _ctx: Any, _instances: Any) -> None:
+    for obj in list(sess.dirty) + list(sess.deleted):
+        if isinstance(obj, TicketEvent) and (obj in sess.deleted or sess.is_modified(obj)):
+            raise RuntimeError("ticket events are append-only")
+
+
+def actor_side(user: User) -> Actor:
+    return Actor.CUSTOMER if user.role_enum in CUSTOMER_ROLES else Actor.DESK
+
+
+def transitions_for(user: User, ticket: Ticket) -> list[str]:
+    """Statuses `user` may move the ticket to, in lifecycle order (for the UI)."""
+    if user.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
+        return []
+    allowed = allowed_transitions(Status(ticket.status), actor_side(user))
+    return [s.value for s in Status if s in allowed and s not in NEEDS_OPERATION]
+
+
+def record(
+    sess: Session,
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    internal: bool = False,
+    at: datetime | None = None,
+) -> TicketEvent:
+    ev = TicketEvent(
+        ticket_id=ticket.id,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        data=data,
+        internal=internal,
+        at=at or utcnow(),
+    )
+    sess.add(ev)
+    return ev
+
+
+def fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, details={"fields": {field: [message]}})
+
+
+def _usable_service(sess: Session, service_id: int) -> Service:
+    service = sess.get(Service, service_id)
+    if service is None:
+        raise _field_error("service_id", f"No service {service_id}.")
+    if service.retired_at is not None:
+        raise _field_error("service_id", f"Service {service.code} is retired and takes no tickets.")
+    return service
+
+
+def _requester_for(sess: Session, actor: User, requester_id: int | None) -> User:
+    role = actor.role_enum
+    if role is Role.END_USER:
+        if requester_id not in (None, actor.id):
+            raise _field_error("requester_id", "You file tickets for yourself.")
+        return actor
+    if requester_id is None:
+        if role is Role.CUSTOMER_CONTACT:
+            return actor
+        raise _field_error("requester_id", "Say whom the ticket is for (a customer's user).")
+    requester = sess.get(User, requester_id)
+    ok = (
+        requester is not None
+        and requester.active
+        and requester.role_enum in CUSTOMER_ROLES
+        and (
+            role is not Role.CUSTOMER_CONTACT or requester.organisation_id == actor.organisation_id
+        )
+    )
+    if not ok or requester is None:
+        raise _field_error("requester_id", f"No customer user {requester_id} you may file for.")
+    return requester
+
+
+def create_ticket(
+    sess: Session,
+    actor: User,
+    data: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+) -> tuple[Ticket, bool]:
+    """Create a ticket; with an idempotency key a retry returns the first ticket.
+
+    Returns (ticket, created): created is False for a replayed request.
+    """
+    if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
+        raise Forbidden("Your role does not file tickets.")
+    key_row = None
+    if idempotency_key is not None:
+        found = _replay(sess, actor, idempotency_key, data)
+        if found is not None:
+            return found, False
+        key_row = IdempotencyKey(
+            user_id=actor.id, key=idempotency_key, fingerprint=fingerprint(data)
+        )
+        try:
+            with sess.begin_nested():
+                sess.add(key_row)
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer with its ticket.
+            found = _replay(sess, actor, idempotency_key, data)
+            if found is None:
+                raise
+            return found, False
+
+    ticket = _new_ticket(sess, actor, data)
+    if key_row is not None:
+        key_row.ticket_id = ticket.id
+    sess.flush()
+    return ticket, True
+
+
+def _replay(sess: Session, actor: User, key: str, data: dict[str, Any]) -> Ticket | None:
+    row = sess.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id, IdempotencyKey.key == key)
+    )
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint(data):
+        raise ApiError(
+            "This Idempotency-Key was used with another request body.",
+            status=422,
+            code="idempotency_key_reused",
+        )
+    return sess.get(Ticket, row.ticket_id) if row.ticket_id else None
+
+
+def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
+    desk = actor_side(actor) is Actor.DESK
+    requester = _requester_for(sess, actor, data.get("requester_id"))
+    service = _usable_service(sess, data["service_id"]) if data.get("service_id") else None
+    provider = (
+        service.provider
+        if service
+        else str(data.get("provider") or (actor.provider if desk and actor.provider else "ICT"))
+    )
+    if actor.role_enum is Role.AGENT and provider != actor.provider:
+        raise _field_error(
+            "service_id", f"That service belongs to {provider}, not {actor.provider}."
+        )
+    now = utcnow()
+    received = now
+    if data.get("received_at") is not None:
+        if not desk:
+            raise Forbidden("Only the desk records when a ticket really came in.")
+        received = data["received_at"]
+        if received > now or received < now - MAX_BACKDATE:
+            raise _field_error("received_at", "Must lie within the last 30 days and not ahead.")
+    impact, urgency = str(data["impact"]), str(data["urgency"])
+    priority, overridden, reason = priority_for(impact, urgency), False, None
+    if "priority" in data:
+        if not desk:
+            raise Forbidden("Priority comes from impact and urgency; only the desk overrides it.")
+        if not data.get("priority_reason"):
+            raise _field_error("priority_reason", "Say why the priority differs from the matrix.")
+        priority, overridden, reason = data["priority"], True, data["priority_reason"]
+    channel = data.get("channel") or "api"
+    if not desk and channel not in ("api", "portal"):
+        channel = "api"
+    ticket = Ticket(
+        number=next_ticket_number(sess, received.year),
+        type=data["type"],
+        title=data["title"],
+        description=data["description"],
+        status=Status.NEW.value,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        priority_overridden=overridden,
+        priority_reason=reason,
+        provider=provider,
+        organisation_id=requester.organisation_id,
+        requester_id=requester.id,
+        service_id=service.id if service else None,
+        channel=channel,
+        received_at=received,
+        created_at=now,
+        updated_at=now,
+    )
+    ticket.service = service
+    sess.add(ticket)
+    sess.flush()
+    record(
+        sess,
+        ticket,
+        actor,
+        "created",
+        {
+            "number": ticket.number,
+            "type": ticket.type,
+            "priority": priority,
+            "impact": impact,
+            "urgency": urgency,
+            "service_id": ticket.service_id,
+            "channel": channel,
+            "received_at": received.isoformat(),
+        },
+        at=now,
+    )
+    _route(sess, ticket, actor=None)
+    return ticket
+
+
+def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
+    try:
+        decision = routing.decide_for(sess, ticket)
+    except ValueError as exc:
+        raise Conflict(f"The ticket cannot be routed: {exc}", code="no_route") from exc
+    before = {"group_id": ticket.group_id, "assignee_id": ticket.assignee_id}
+    routing.apply_decision(ticket, decision)
+    record(
+        sess,
+        ticket,
+        actor,
+        "routed",
+        {
+            "route": decision.kind.value,
+            "rule_id": decision.rule_id,
+            "reason": decision.reason,
+            "changes": {k: {"before": v, "after": getattr(ticket, k)} for k, v in before.items()},
+        },
+        internal=True,
+    )
+
+
+def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    """Apply a PATCH: the desk changes anything, the customer side only the status."""
+    side = actor_side(actor)
+    if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
+        raise Forbidden("Your role does not change tickets here.")
+    if side is Actor.CUSTOMER:
+        desk_only = sorted(set(changes) & DESK_FIELDS)
+        if desk_only:
+            raise Forbidden(
+                f"Only the desk changes: {', '.join(desk_only)}.", details={"fields": desk_only}
+            )
+    if Status(ticket.status) in TERMINAL_STATUSES and set(changes) - {"status"}:
+        raise Conflict(
+            f"Ticket {ticket.number} is {ticket.status}; it does not change any more.",
+            code="ticket_final",
+        )
+
+    before = {f: _plain(getattr(ticket, f)) for f in _TRACKED}
+    now = utcnow()
+    reroute = False
+    if "service_id" in changes and changes["service_id"] != ticket.service_id:
+        service = _usable_service(sess, changes["service_id"]) if changes["service_id"] else None
+        ticket.service_id = service.id if service else None
+        ticket.service = service
+        if service is not None:
+            ticket.provider = service.provider
+        reroute = True
+    for field in ("title", "description", "type"):
+        if field in changes:
+            setattr(ticket, field, changes[field])
+    if "type" in changes and changes["type"] != before["type"]:
+        reroute = True
+    _apply_priority(ticket, changes)
+    if "group_id" in changes:
+        ticket.group_id = _usable_group(sess, ticket, changes["group_id"])
+    if "assignee_id" in changes:
+        ticket.assignee_id = _usable_assignee(sess, ticket, changes["assignee_id"])
+    if reroute and not ({"group_id", "assignee_id"} & set(changes)):
+        _route(sess, ticket, actor)
+    wanted = changes.get("status")
+    if (
+        wanted is None
+        and "assignee_id" in changes
+        and ticket.assignee_id
+        and ticket.status == "new"
+    ):
+        wanted = Status.ASSIGNED
+    if wanted is not None and Status(wanted).value != ticket.status:
+        _change_status(ticket, Status(wanted), side, now)
+
+    after = {f: _plain(getattr(ticket, f)) for f in _TRACKED}
+    diff = {f: {"before": before[f], "after": after[f]} for f in _TRACKED if before[f] != after[f]}
+    if not diff:
+        return ticket
+    ticket.updated_at = now
+    sess.flush()
+    record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
+    return ticket
+
+
+_TRACKED = (
+    "title",
+    "description",
+    "type",
+    "service_id",
+    "provider",
+    "impact",
+    "urgency",
+    "priority",
+    "priority_overridden",
+    "priority_reason",
+    "status",
+    "group_id",
+    "assignee_id",
+)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+def _apply_priority(ticket: Ticket, changes: dict[str, Any]) -> None:
+    if "impact" in changes:
+        ticket.impact = str(changes["impact"])
+    if "urgency" in changes:
+        ticket.urgency = str(changes["urgency"])
+    if "priority" in changes:
+        if not changes.get("priority_reason"):
+            raise _field_error("priority_reason", "Say why the priority differs from the matrix.")
+        ticket.priority = changes["priority"]
+        ticket.priority_overridden = True
+        ticket.priority_reason = changes["priority_reason"]
+    elif "priority_reason" in changes:
+        raise _field_error("priority", "A priority_reason goes with a priority.")
+    elif not ticket.priority_overridden:
+        ticket.priority = priority_for(ticket.impact, ticket.urgency)
+
+
+def _usable_group(sess: Session, ticket: Ticket, group_id: int | None) -> int | None:
+    if group_id is None:
+        return None
+    group = sess.get(ResolverGroup, group_id)
+    if group is None:
+        raise _field_error("group_id", f"No group {group_id}.")
+    if group.provider != ticket.provider:
+        raise _field_error(
+            "group_id",
+            f"Group {group.code} works for {group.provider}, the ticket for {ticket.provider}.",
+        )
+    return group.id
+
+
+def _usable_assignee(sess: Session, ticket: Ticket, user_id: int | None) -> int | None:
+    if user_id is None:
+        return None
+    user = sess.get(User, user_id)
+    ok = (
+        user is not None
+        and user.active
+        and (
+            (user.role_enum is Role.AGENT and user.provider == ticket.provider)
+            or user.role_enum is Role.ADMIN
+            or (
+                user.role_enum is Role.ACCOUNT_MANAGER
+                and ticket.type in ("change_need", "feedback")
+            )
+        )
+    )
+    if not ok or user is None:
+        raise _field_error(
+            "assignee_id", f"User {user_id} cannot work on {ticket.provider} tickets."
+        )
+    if ticket.group_id is not None and user.role_enum is Role.AGENT:
+        member = sess.scalar(
+            select(group_members.c.user_id).where(
+                group_members.c.group_id == ticket.group_id, group_members.c.user_id == user.id
+            )
+        )
+        if member is None:
+            raise _field_error("assignee_id", f"User {user_id} is not in the ticket's group.")
+    return user.id
+
+
+def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -> None:
+    current = Status(ticket.status)
+    try:
+        check_transition(current, wanted, side)
+    except TransitionError as exc:
+        raise TicketConflict(exc) from exc
+    if wanted in NEEDS_OPERATION:
+        raise Conflict(
+            f"To make a ticket {wanted.value}, {NEEDS_OPERATION[wanted]}.",
+            code="use_operation",
+            details={"requested": wanted.value},
+        )
+    ticket.status = wanted.value
+    if wanted is Status.RESOLVED:
+        ticket.resolved_at = now
+    elif current is Status.RESOLVED and wanted is not Status.CLOSED:
+        ticket.resolved_at = None  # reopened
+    if wanted in TERMINAL_STATUSES:
+        ticket.closed_at = now
+
+
+def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal: bool) -> Comment:
+    """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk."""
+    side = actor_side(actor)
+    if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER):
+        raise Forbidden("Your role does not comment here.")
+    if internal and side is Actor.CUSTOMER:
+        raise Forbidden("Internal notes are for the desk.")
+    if Status(ticket.status) in TERMINAL_STATUSES:
+        raise Conflict(
+            f"Ticket {ticket.number} is {ticket.status}; it takes no more comments.",
+            code="ticket_final",
+        )
+    now = utcnow()
+    comment = Comment(
+        ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal, created_at=now
+    )
+    comment.author = actor
+    sess.add(comment)
+    sess.flush()
+    record(
+        sess,
+        ticket,
+        actor,
+        "commented",
+        {"comment_id": comment.id, "internal": internal},
+        internal=internal,
+        at=now,
+    )
+    if side is Actor.CUSTOMER and ticket.status == Status.WAITING_FOR_CUSTOMER.value:
+        ticket.status = Status.IN_PROGRESS.value
+        record(
+            sess,
+            ticket,
+            actor,
+            "updated",
+            {
+                "changes": {
+                    "status": {
+                        "before": Status.WAITING_FOR_CUSTOMER.value,
+                        "after": Status.IN_PROGRESS.value,
+                    }
+                },
+                "reason": "the customer answered",
+            },
+            at=now,
+        )
+    ticket.updated_at = now
+    sess.flush()
+    return comment

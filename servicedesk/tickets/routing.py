@@ -1,0 +1,54 @@
+"""Apply the routing decision (a pure rule in `catalog.routing`) to a ticket."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.groups.models import ResolverGroup
+from catalog.organisations.models import organisation_account_managers
+from catalog.routing import RouteKind, RoutingDecision, RoutingRule, TicketFacts, decide_route
+from servicedesk.tickets.models import Ticket
+
+
+def ticket_facts(ticket: Ticket) -> TicketFacts:
+    service = ticket.service
+    return TicketFacts(
+        organisation_id=ticket.organisation_id,
+        service_id=ticket.service_id,
+        family=service.family if service else None,
+        provider=ticket.provider,
+        ticket_type=ticket.type,
+        text=f"{ticket.title}\n{ticket.description}",
+        service_default_group_id=service.default_group_id if service else None,
+    )
+
+
+def load_rules(sess: Session) -> list[RoutingRule]:
+    """The active routing rules (stored rules arrive with the routing admin)."""
+    return []
+
+
+def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:
+    triage = sess.scalar(
+        select(ResolverGroup.id)
+        .where(ResolverGroup.provider == ticket.provider, ResolverGroup.is_triage.is_(True))
+        .order_by(ResolverGroup.id)
+        .limit(1)
+    )
+    manager = sess.scalar(
+        select(organisation_account_managers.c.user_id)
+        .where(organisation_account_managers.c.organisation_id == ticket.organisation_id)
+        .order_by(organisation_account_managers.c.user_id)
+        .limit(1)
+    )
+    return decide_route(ticket_facts(ticket), load_rules(sess), triage, manager)
+
+
+def apply_decision(ticket: Ticket, decision: RoutingDecision) -> None:
+    if decision.kind is RouteKind.ACCOUNT_MANAGER:
+        ticket.group_id = None
+        ticket.assignee_id = decision.account_manager_id
+    else:
+        ticket.group_id = decision.group_id
+        ticket.assignee_id = None

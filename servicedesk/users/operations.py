@@ -1,0 +1,93 @@
+"""Writes on users: the API, the CLI and the demo data all come through here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.organisations.models import Organisation
+from servicedesk.enums import CUSTOMER_ROLES, Role
+from servicedesk.errors import Conflict, ValidationFailed
+from servicedesk.users.models import User
+from servicedesk.users.passwords import MIN_PASSWORD_LENGTH, hash_password
+
+
+def _check_role_invariants(role: Role, organisation_id: int | None, provider: str | None) -> None:
+    problems: dict[str, list[str]] = {}
+    if role in CUSTOMER_ROLES and organisation_id is None:
+        problems["organisation_id"] = [f"A {role.value} belongs to a customer organisation."]
+    if role is Role.AGENT and not provider:
+        problems["provider"] = ["An agent works for a provider: ICT or THH."]
+    if problems:
+        raise ValidationFailed(
+            "The user is not consistent with its role.", details={"fields": problems}
+        )
+
+
+def _check_organisation(sess: Session, organisation_id: int | None) -> None:
+    if organisation_id is not None and sess.get(Organisation, organisation_id) is None:
+        raise ValidationFailed(
+            "No such organisation.",
+            details={"fields": {"organisation_id": [f"No organisation {organisation_id}."]}},
+        )
+
+
+def find_user_by_email(sess: Session, email: str) -> User | None:
+    return sess.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(
+    sess: Session,
+    *,
+    email: str,
+    name: str,
+    role: Role | str,
+    organisation_id: int | None = None,
+    provider: str | None = None,
+    locale: str = "fi",
+    password: str | None = None,
+) -> User:
+    role = Role(role)
+    _check_role_invariants(role, organisation_id, provider)
+    _check_organisation(sess, organisation_id)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"A password has at least {MIN_PASSWORD_LENGTH} characters.",
+            details={"fields": {"password": ["Too short."]}},
+        )
+    email = email.strip().lower()
+    if find_user_by_email(sess, email) is not None:
+        raise Conflict(f"A user with e-mail {email} exists already.", code="email_taken")
+    user = User(
+        email=email,
+        name=name,
+        role=role.value,
+        organisation_id=organisation_id,
+        provider=str(provider) if provider else None,
+        locale=str(locale),
+        password_hash=hash_password(password) if password else None,
+        active=True,
+    )
+    sess.add(user)
+    sess.flush()
+    return user
+
+
+def update_user(sess: Session, user: User, changes: dict[str, Any]) -> User:
+    role = Role(changes.get("role", user.role))
+    organisation_id = changes.get("organisation_id", user.organisation_id)
+    provider = changes.get("provider", user.provider)
+    _check_role_invariants(role, organisation_id, provider)
+    _check_organisation(sess, organisation_id)
+    for field in ("name", "locale", "active"):
+        if field in changes:
+            setattr(user, field, str(changes[field]) if field == "locale" else changes[field])
+    user.role = role.value
+    user.organisation_id = organisation_id
+    user.provider = str(provider) if provider else None
+    if "password" in changes:
+        user.password_hash = hash_password(changes["password"])
+    sess.flush()
+    return user

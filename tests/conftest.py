@@ -1,0 +1,175 @@
+"""Shared fixtures: one app and schema per session, a clean database per test.
+
+The database is SQLite by default and PostgreSQL when DATABASE_URL says so
+(CI runs the suite on both). Tests commit for real (concurrency needs it), so
+every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from catalog.business_id import check_digit
+from servicedesk import db, migrate
+from servicedesk.app import create_app
+from servicedesk.auth import issue_token
+from servicedesk.db import Base
+
+_seq = itertools.count(1)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_schema(app: Flask) -> None:
+    engine = db.engine_of(app)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = _database_url(tmp_path_factory)
+    app = create_app(
+        overrides={"TESTING": True, "DATABASE_URL": url},
+        env={"SERVICEDESK_MODE": "test", "DATABASE_URL": url,
+             "MAIL_FILE": str(tmp_path_factory.mktemp("mail") / "mail.log")},
+    )
+    _reset_schema(app)
+    migrate.upgrade(db.engine_of(app).url.render_as_string(hide_password=False))
+    yield app
+    db.engine_of(app).dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Flask = request.getfixturevalue("app")
+    engine = db.engine_of(app)
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def dbs(app: Flask) -> Iterator[Any]:
+    """A session for arranging data; committed by the factories."""
+    with app.app_context():
+        sess = db.new_session(app)
+        yield sess
+        sess.close()
+
+
+def valid_business_id(n: int) -> str:
+    for body in itertools.count(1000000 + n * 17):
+        digit = check_digit(str(body))
+        if digit is not None:
+            return f"{body}-{digit}"
+    raise AssertionError
+
+
+class Factory:
+    """Factory fixtures (indico style): make the records a test needs, committed."""
+
+    def __init__(self, app: Flask, sess: Any) -> None:
+        self.app, self.sess = app, sess
+
+    def org(self, **kw: Any) -> Any:
+        from catalog.organisations.operations import create_organisation
+
+        n = next(_seq)
+        data = {"business_id": valid_business_id(n), "name": f"Testikunta {n}",
+                "kind": "municipality", "residents": 5000, **kw}
+        org = create_organisation(self.sess, **data)
+        self.sess.commit()
+        return org
+
+    def user(self, role: str = "end_user", org: Any = None, **kw: Any) -> Any:
+        from servicedesk.users.operations import create_user
+
+        n = next(_seq)
+        if role in ("end_user", "customer_contact") and org is None:
+            org = self.org()
+        if role == "agent":
+            kw.setdefault("provider", "ICT")
+        user = create_user(self.sess, email=f"user{n}@example.fi", name=f"User {n}", role=role,
+                           organisation_id=org.id if org else None,
+                           password=kw.pop("password", None), **kw)
+        self.sess.commit()
+        return user
+
+    def group(self, provider: str = "ICT", members: tuple[Any, ...] = (), **kw: Any) -> Any:
+        from catalog.groups.operations import create_group, set_members
+
+        n = next(_seq)
+        group = create_group(self.sess, code=f"G{n}", name=f"Group {n}", provider=provider, **kw)
+        set_members(self.sess, group, [m.id for m in members])
+        self.sess.commit()
+        return group
+
+    def service(self, provider: str = "ICT", group: Any = None, **kw: Any) -> Any:
+        from catalog.services.operations import create_service
+
+        n = next(_seq)
+        data = {"code": f"S{n}", "family": "application", "subfamily": "sector",
+                "provider": provider, "name_fi": f"Palvelu {n}", "name_sv": f"Tjänst {n}",
+                "name_en": f"Service {n}", "default_group_id": group.id if group else None, **kw}
+        service = create_service(self.sess, **data)
+        self.sess.commit()
+        return service
+
+    def token(self, user: Any) -> str:
+        _, plain = issue_token(self.sess, user)
+        self.sess.commit()
+        return plain
+
+    def auth(self, user: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+
+@pytest.fixture
+def make(app: Flask, dbs: Any) -> Factory:
+    return Factory(app, dbs)
+
+
+@pytest.fixture
+def desk(make: Factory) -> dict[str, Any]:
+    """A small world: ICT triage and a resolver group with an agent, a service, an end user."""
+    agent = make.user("agent", provider="ICT")
+    triage = make.group("ICT", members=(agent,), is_triage=True)
+    group = make.group("ICT", members=(agent,))
+    service = make.service("ICT", group=group)
+    org = make.org()
+    requester = make.user("end_user", org=org)
+    return {"agent": agent, "triage": triage, "group": group, "service": service, "org": org,
+            "requester": requester}
