@@ -54,8 +54,15 @@ def organisation_scope(user: User) -> ColumnElement[bool]:
 
 def user_scope(user: User) -> ColumnElement[bool]:
     role = user.role_enum
-    if role in (Role.ADMIN, Role.AGENT, Role.ACCOUNT_MANAGER):
+    if role in (Role.ADMIN, Role.AGENT):
         return true()
+    if role is Role.ACCOUNT_MANAGER:
+        # Their customers' people and the centre's own staff; not other customers' people.
+        return (
+            User.organisation_id.in_(managed_organisation_ids(user))
+            | User.organisation_id.is_(None)
+            | (User.id == user.id)
+        )
     if role is Role.CUSTOMER_CONTACT:
         return User.organisation_id == user.organisation_id
     return User.id == user.id

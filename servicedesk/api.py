@@ -69,12 +69,27 @@ def init_api(app: Flask) -> Api:
     app.config.update(API_SETTINGS)
     api = Api(app)
     app.before_request(_authenticate_api)
+    from catalog.agreements.api import blp as agreements_blp
+    from catalog.calendars.api import blp as calendars_blp
     from catalog.groups.api import blp as groups_blp
     from catalog.organisations.api import blp as organisations_blp
+    from catalog.ownership.api import blp as ownership_blp
+    from catalog.routing_rules.api import blp as routing_blp
     from catalog.services.api import blp as services_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
 
-    for blp in (auth_blp, users_blp, organisations_blp, groups_blp, services_blp, tickets_blp):
+    for blp in (
+        auth_blp,
+        users_blp,
+        organisations_blp,
+        ownership_blp,
+        agreements_blp,
+        calendars_blp,
+        groups_blp,
+        services_blp,
+        routing_blp,
+        tickets_blp,
+    ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

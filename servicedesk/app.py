@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from servicedesk import db, errors
 from servicedesk.config import Settings, load_settings
@@ -26,8 +27,17 @@ class ServiceDeskFlask(Flask):
         return response
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids fit the database's INTEGER; a larger one is no record (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Flask:
     app = ServiceDeskFlask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     settings: Settings = load_settings(app.instance_path, env)
     app.config.update(

@@ -14,7 +14,7 @@ from servicedesk.db import utcnow
 from servicedesk.errors import Unauthenticated
 from servicedesk.users.models import ApiToken, User
 
-TOKEN_PREFIX = "sdt_"
+TOKEN_PREFIX = "sdt_"  # noqa: S105  (a marker, not a secret)
 #: last_used_at is refreshed at most this often, so reads do not turn into writes.
 _TOUCH_EVERY = timedelta(minutes=5)
 

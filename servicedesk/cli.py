@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 
 from servicedesk import db, migrate
 from servicedesk.enums import Role
@@ -81,8 +81,9 @@ def demo(force: bool) -> None:
     migrate.upgrade(_url(app))
     with db.unit_of_work(app) as sess:
         if sess.scalar(select(func.count()).select_from(User)) and not force:
-            click.echo("The database holds data already; use --force to add the demo anyway.",
-                       err=True)
+            click.echo(
+                "The database holds data already; use --force to add the demo anyway.", err=True
+            )
             sys.exit(1)
     _print_credentials(load_demo(app))
 
@@ -104,10 +105,20 @@ def user() -> None:
 @click.option("--password", required=True, help="At least 10 characters.")
 @click.option("--org", "business_id", default=None, help="Business ID of the organisation.")
 @click.option("--name", default=None)
-@click.option("--provider", type=click.Choice(["ICT", "THH"]), default=None,
-              help="For agents: which centre they work for.")
-def user_add(email: str, role: str, password: str, business_id: str | None, name: str | None,
-             provider: str | None) -> None:
+@click.option(
+    "--provider",
+    type=click.Choice(["ICT", "THH"]),
+    default=None,
+    help="For agents: which centre they work for.",
+)
+def user_add(
+    email: str,
+    role: str,
+    password: str,
+    business_id: str | None,
+    name: str | None,
+    provider: str | None,
+) -> None:
     """Add a user."""
     from catalog.business_id import BusinessIdError, normalise_business_id
     from catalog.organisations.models import Organisation
@@ -124,9 +135,15 @@ def user_add(email: str, role: str, password: str, business_id: str | None, name
                 if org is None:
                     raise click.ClickException(f"No organisation with business ID {bid}.")
                 org_id = org.id
-            created = create_user(sess, email=email, name=name or email.split("@")[0],
-                                  role=role, organisation_id=org_id, provider=provider,
-                                  password=password)
+            created = create_user(
+                sess,
+                email=email,
+                name=name or email.split("@")[0],
+                role=role,
+                organisation_id=org_id,
+                provider=provider,
+                password=password,
+            )
             click.echo(f"user {created.id} {created.email} ({created.role})")
     except (ApiError, BusinessIdError) as exc:
         details = getattr(exc, "details", {}).get("fields")
@@ -155,5 +172,95 @@ def token_create(email: str, name: str) -> None:
     click.echo(plain)
 
 
-def schema_exists(app: Flask) -> bool:
-    return inspect(app.extensions["db_engine"]).has_table("alembic_version")
+@main.group()
+def shares() -> None:
+    """The owners' register: subscribe, pay, register, redeem, show."""
+
+
+def _org_by_business_id(sess: Any, business_id: str) -> Any:
+    from catalog.business_id import BusinessIdError, normalise_business_id
+    from catalog.organisations.models import Organisation
+
+    try:
+        bid = normalise_business_id(business_id)
+    except BusinessIdError as exc:
+        raise click.ClickException(str(exc)) from exc
+    org = sess.scalar(select(Organisation).where(Organisation.business_id == bid))
+    if org is None:
+        raise click.ClickException(f"No organisation with business ID {bid}.")
+    return org
+
+
+@shares.command("show")
+@click.argument("business_id")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None)
+def shares_show(business_id: str, on: Any) -> None:
+    """Ownership status, votes and subscriptions of an organisation."""
+    from catalog.ownership import queries
+    from catalog.ownership.queries import as_subscription
+    from catalog.shares import amount_due
+    from servicedesk.db import utcnow
+
+    app = _app()
+    with db.unit_of_work(app) as sess:
+        org = _org_by_business_id(sess, business_id)
+        day = on.date() if on else utcnow().date()
+        click.echo(
+            f"{org.name} ({org.business_id}) on {day}: "
+            f"{queries.ownership_status_of(sess, org.id, day).value}, "
+            f"{queries.votes_of(sess, org.id, day)} votes"
+        )
+        for row in queries.subscriptions_of(sess, org.id):
+            click.echo(
+                f"  #{row.id} {row.subscribed_on} {row.shares} x {row.price_per_share} € "
+                f"= {amount_due(as_subscription(row))} €  paid {row.paid_on or '-'}  "
+                f"registered {row.registered_on or '-'}  redeemed {row.redeemed_on or '-'}"
+            )
+
+
+@shares.command("subscribe")
+@click.argument("business_id")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--note", default="")
+def shares_subscribe(business_id: str, on: Any, note: str) -> None:
+    """Subscribe the organisation's shares at the price of the day."""
+    from catalog.ownership.operations import subscribe
+    from servicedesk.errors import ApiError
+
+    app = _app()
+    try:
+        with db.unit_of_work(app) as sess:
+            row = subscribe(sess, _org_by_business_id(sess, business_id), on.date(), note=note)
+            click.echo(f"subscription {row.id}: {row.shares} shares at {row.price_per_share} €")
+    except ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _mark(sub_id: int, field: str, on: Any) -> None:
+    from catalog.ownership.models import ShareSubscription
+    from catalog.ownership.operations import update_subscription
+    from servicedesk.errors import ApiError
+
+    app = _app()
+    try:
+        with db.unit_of_work(app) as sess:
+            row = sess.get(ShareSubscription, sub_id)
+            if row is None:
+                raise click.ClickException(f"No subscription {sub_id}.")
+            update_subscription(sess, row, {field: on.date()})
+            click.echo(f"subscription {sub_id}: {field} {on.date()}")
+    except ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+for _field, _verb in (("paid_on", "pay"), ("registered_on", "register"), ("redeemed_on", "redeem")):
+
+    def _command(subscription_id: int, on: Any, _f: str = _field) -> None:
+        _mark(subscription_id, _f, on)
+
+    _command.__doc__ = f"Record that a subscription was {_field.split('_')[0]} on a date."
+    shares.command(_verb)(
+        click.argument("subscription_id", type=int)(
+            click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True)(_command)
+        )
+    )

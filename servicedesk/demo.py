@@ -7,7 +7,8 @@ instants with `frozen_now`, so their events and timestamps tell a true story.
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,17 @@ from flask import Flask
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from catalog.agreements.operations import create_version
+from catalog.agreements.queries import entitlement_for
 from catalog.business_id import check_digit
+from catalog.calendars.models import BusinessCalendar
+from catalog.gate import Refusal
 from catalog.groups.models import group_members
 from catalog.groups.operations import create_group
 from catalog.organisations.models import Organisation, organisation_account_managers
 from catalog.organisations.operations import create_organisation
+from catalog.ownership.operations import record_decision, subscribe, update_subscription
+from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.services.operations import create_service
 from servicedesk import db
@@ -27,8 +34,9 @@ from servicedesk.db import frozen_now
 from servicedesk.tickets import operations as tickets
 from servicedesk.users.models import User
 from servicedesk.users.operations import create_user
+from sla.calendar import Calendar
 
-PASSWORD = "Demo-salasana-2026"
+PASSWORD = "Demo-salasana-2026"  # noqa: S105  (printed for the local demo only)
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
@@ -46,14 +54,26 @@ ORGANISATIONS = [
     ("0139882", "Raaseporin kaupunki", "Raseborgs stad", "municipality", 27_341),
     ("0204819", "Kangasalan kaupunki", None, "municipality", 33_402),
     ("0151428", "Oriveden kaupunki", None, "municipality", 9_024),
-    ("2046113", "Ylä-Pirkanmaan koulutuskuntayhtymä", "Övre Birkalands utbildningssamkommun",
-     "joint_authority", None),
+    (
+        "2046113",
+        "Ylä-Pirkanmaan koulutuskuntayhtymä",
+        "Övre Birkalands utbildningssamkommun",
+        "joint_authority",
+        None,
+    ),
     ("2270486", "Valkeakosken Vesi Oy", None, "municipal_company", None),
 ]
 
 #: Mail domains of the organisations above, in the same order.
-DOMAINS = ["hameenkyro", "valkeakoski", "raasepori", "kangasala", "orivesi", "ypkky",
-           "valkeakoskenvesi"]
+DOMAINS = [
+    "hameenkyro",
+    "valkeakoski",
+    "raasepori",
+    "kangasala",
+    "orivesi",
+    "ypkky",
+    "valkeakoskenvesi",
+]
 
 #: code, name, provider, is_triage
 GROUPS = [
@@ -69,125 +89,625 @@ GROUPS = [
 
 #: code, family, subfamily, provider, fi, sv, en, group code
 SERVICES = [
-    ("EXP-ARKKITEHTUURI", "expert", None, "ICT", "Kokonaisarkkitehtuuripalvelu",
-     "Helhetsarkitekturtjänst", "Enterprise architecture", "ICT-ASIANTUNTIJA"),
-    ("EXP-HANKINTA", "expert", None, "ICT", "ICT-hankintojen asiantuntijapalvelu",
-     "Sakkunnigtjänst för IKT-upphandling", "ICT procurement advisory", "ICT-ASIANTUNTIJA"),
-    ("APP-WILMA", "application", "sector", "ICT", "Wilma ja opetuksen hallinto",
-     "Wilma och undervisningsadministration", "Wilma and school administration",
-     "ICT-SOVELLUS"),
-    ("APP-VAKA", "application", "sector", "ICT", "Varhaiskasvatuksen asiakasjärjestelmä",
-     "Klientsystem för småbarnspedagogik", "Early childhood education system",
-     "ICT-SOVELLUS"),
-    ("APP-ASIANHALLINTA", "application", "enabling", "ICT", "Asianhallinta ja arkistointi",
-     "Ärendehantering och arkivering", "Case management and archiving", "ICT-SOVELLUS"),
-    ("APP-M365", "application", "enabling", "ICT", "Microsoft 365 -palvelut",
-     "Microsoft 365-tjänster", "Microsoft 365 services", "ICT-SOVELLUS"),
-    ("INF-TYOASEMA", "infrastructure", "user", "ICT", "Työasemapalvelu", "Arbetsstationstjänst",
-     "Workstation service", "ICT-LAHITUKI"),
-    ("INF-MOBIILI", "infrastructure", "user", "ICT", "Mobiililaitepalvelu",
-     "Tjänst för mobila enheter", "Mobile device service", "ICT-LAHITUKI"),
-    ("INF-KAPASITEETTI", "infrastructure", "capacity", "ICT", "Palvelin- ja tallennuskapasiteetti",
-     "Server- och lagringskapacitet", "Server and storage capacity", "ICT-INFRA"),
-    ("INF-VERKKO", "infrastructure", "network", "ICT", "Tietoliikenne ja lähiverkko",
-     "Datakommunikation och lokalnät", "Network and LAN", "ICT-INFRA"),
-    ("INF-TULOSTUS", "infrastructure", "office", "ICT", "Tulostus- ja monitoimilaitepalvelu",
-     "Utskrifts- och multifunktionstjänst", "Printing service", "ICT-LAHITUKI"),
-    ("THH-PALKKA", "expert", None, "THH", "Palkanlaskenta", "Löneräkning", "Payroll",
-     "THH-PALKAT"),
-    ("THH-HR", "application", "enabling", "THH", "Henkilöstöhallinnon järjestelmä",
-     "Personaladministrativt system", "HR system", "THH-PALKAT"),
-    ("THH-OSTOLASKU", "expert", None, "THH", "Ostolaskujen käsittely",
-     "Hantering av inköpsfakturor", "Purchase invoice processing", "THH-TALOUS"),
-    ("THH-KIRJANPITO", "expert", None, "THH", "Kirjanpito ja tilinpäätös",
-     "Bokföring och bokslut", "Accounting and closing", "THH-TALOUS"),
+    (
+        "EXP-ARKKITEHTUURI",
+        "expert",
+        None,
+        "ICT",
+        "Kokonaisarkkitehtuuripalvelu",
+        "Helhetsarkitekturtjänst",
+        "Enterprise architecture",
+        "ICT-ASIANTUNTIJA",
+    ),
+    (
+        "EXP-HANKINTA",
+        "expert",
+        None,
+        "ICT",
+        "ICT-hankintojen asiantuntijapalvelu",
+        "Sakkunnigtjänst för IKT-upphandling",
+        "ICT procurement advisory",
+        "ICT-ASIANTUNTIJA",
+    ),
+    (
+        "APP-WILMA",
+        "application",
+        "sector",
+        "ICT",
+        "Wilma ja opetuksen hallinto",
+        "Wilma och undervisningsadministration",
+        "Wilma and school administration",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-VAKA",
+        "application",
+        "sector",
+        "ICT",
+        "Varhaiskasvatuksen asiakasjärjestelmä",
+        "Klientsystem för småbarnspedagogik",
+        "Early childhood education system",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-ASIANHALLINTA",
+        "application",
+        "enabling",
+        "ICT",
+        "Asianhallinta ja arkistointi",
+        "Ärendehantering och arkivering",
+        "Case management and archiving",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-M365",
+        "application",
+        "enabling",
+        "ICT",
+        "Microsoft 365 -palvelut",
+        "Microsoft 365-tjänster",
+        "Microsoft 365 services",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "INF-TYOASEMA",
+        "infrastructure",
+        "user",
+        "ICT",
+        "Työasemapalvelu",
+        "Arbetsstationstjänst",
+        "Workstation service",
+        "ICT-LAHITUKI",
+    ),
+    (
+        "INF-MOBIILI",
+        "infrastructure",
+        "user",
+        "ICT",
+        "Mobiililaitepalvelu",
+        "Tjänst för mobila enheter",
+        "Mobile device service",
+        "ICT-LAHITUKI",
+    ),
+    (
+        "INF-KAPASITEETTI",
+        "infrastructure",
+        "capacity",
+        "ICT",
+        "Palvelin- ja tallennuskapasiteetti",
+        "Server- och lagringskapacitet",
+        "Server and storage capacity",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-VERKKO",
+        "infrastructure",
+        "network",
+        "ICT",
+        "Tietoliikenne ja lähiverkko",
+        "Datakommunikation och lokalnät",
+        "Network and LAN",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-TULOSTUS",
+        "infrastructure",
+        "office",
+        "ICT",
+        "Tulostus- ja monitoimilaitepalvelu",
+        "Utskrifts- och multifunktionstjänst",
+        "Printing service",
+        "ICT-LAHITUKI",
+    ),
+    ("THH-PALKKA", "expert", None, "THH", "Palkanlaskenta", "Löneräkning", "Payroll", "THH-PALKAT"),
+    (
+        "THH-HR",
+        "application",
+        "enabling",
+        "THH",
+        "Henkilöstöhallinnon järjestelmä",
+        "Personaladministrativt system",
+        "HR system",
+        "THH-PALKAT",
+    ),
+    (
+        "THH-OSTOLASKU",
+        "expert",
+        None,
+        "THH",
+        "Ostolaskujen käsittely",
+        "Hantering av inköpsfakturor",
+        "Purchase invoice processing",
+        "THH-TALOUS",
+    ),
+    (
+        "THH-KIRJANPITO",
+        "expert",
+        None,
+        "THH",
+        "Kirjanpito ja tilinpäätös",
+        "Bokföring och bokslut",
+        "Accounting and closing",
+        "THH-TALOUS",
+    ),
+    (
+        "EXP-TIETOSUOJA",
+        "expert",
+        None,
+        "ICT",
+        "Tietosuojan asiantuntijapalvelu",
+        "Sakkunnigtjänst för dataskydd",
+        "Data protection advisory",
+        "ICT-ASIANTUNTIJA",
+    ),
+    (
+        "EXP-TIETOTURVA",
+        "expert",
+        None,
+        "ICT",
+        "Tietoturvan asiantuntijapalvelu",
+        "Sakkunnigtjänst för informationssäkerhet",
+        "Information security advisory",
+        "ICT-ASIANTUNTIJA",
+    ),
+    (
+        "APP-KIRJASTO",
+        "application",
+        "sector",
+        "ICT",
+        "Kirjastojärjestelmä",
+        "Bibliotekssystem",
+        "Library system",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-LUPA",
+        "application",
+        "sector",
+        "ICT",
+        "Rakennusvalvonnan lupapalvelu",
+        "Bygglovstjänst",
+        "Building permit service",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-PAIKKATIETO",
+        "application",
+        "sector",
+        "ICT",
+        "Paikkatietojärjestelmä",
+        "Geografiskt informationssystem",
+        "Geographic information system",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-TILAVARAUS",
+        "application",
+        "sector",
+        "ICT",
+        "Tilavarausjärjestelmä",
+        "Lokalbokningssystem",
+        "Facility booking system",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-INTRANET",
+        "application",
+        "enabling",
+        "ICT",
+        "Intranet ja verkkosivut",
+        "Intranät och webbplatser",
+        "Intranet and websites",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "APP-TUNNISTUS",
+        "application",
+        "enabling",
+        "ICT",
+        "Käyttäjätunnistus ja identiteetinhallinta",
+        "Autentisering och identitetshantering",
+        "Authentication and identity management",
+        "ICT-SOVELLUS",
+    ),
+    (
+        "INF-TUNNUKSET",
+        "infrastructure",
+        "user",
+        "ICT",
+        "Käyttäjätunnukset ja oikeudet",
+        "Användarkonton och behörigheter",
+        "User accounts and access rights",
+        "ICT-LAHITUKI",
+    ),
+    (
+        "INF-VARMISTUS",
+        "infrastructure",
+        "capacity",
+        "ICT",
+        "Varmuuskopiointi",
+        "Säkerhetskopiering",
+        "Backup",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-PILVI",
+        "infrastructure",
+        "capacity",
+        "ICT",
+        "Pilvikapasiteetti",
+        "Molnkapacitet",
+        "Cloud capacity",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-WLAN",
+        "infrastructure",
+        "network",
+        "ICT",
+        "Langaton verkko",
+        "Trådlöst nät",
+        "Wireless network",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-ETAYHTEYS",
+        "infrastructure",
+        "network",
+        "ICT",
+        "Etäyhteydet (VPN)",
+        "Distansförbindelser (VPN)",
+        "Remote access (VPN)",
+        "ICT-INFRA",
+    ),
+    (
+        "INF-PUHELIN",
+        "infrastructure",
+        "office",
+        "ICT",
+        "Puhelin- ja vaihdepalvelu",
+        "Telefon- och växeltjänst",
+        "Telephony and switchboard",
+        "ICT-LAHITUKI",
+    ),
+    (
+        "INF-KOKOUSTILA",
+        "infrastructure",
+        "office",
+        "ICT",
+        "Kokoustilojen AV-tekniikka",
+        "AV-teknik i mötesrum",
+        "Meeting room AV",
+        "ICT-LAHITUKI",
+    ),
+    (
+        "THH-MATKA",
+        "expert",
+        None,
+        "THH",
+        "Matka- ja kululaskut",
+        "Rese- och kostnadsräkningar",
+        "Travel and expense claims",
+        "THH-TALOUS",
+    ),
+    (
+        "THH-MYYNTI",
+        "expert",
+        None,
+        "THH",
+        "Myyntilaskutus ja perintä",
+        "Försäljningsfakturering och indrivning",
+        "Sales invoicing and collection",
+        "THH-TALOUS",
+    ),
+    (
+        "THH-REKRY",
+        "application",
+        "enabling",
+        "THH",
+        "Rekrytointijärjestelmä",
+        "Rekryteringssystem",
+        "Recruitment system",
+        "THH-PALKAT",
+    ),
+]
+
+#: name, spec (the same JSON the API takes)
+CALENDARS = [
+    (
+        "Virka-aika ma-pe 8-16",
+        {
+            "timezone": "Europe/Helsinki",
+            "holidays": "FI",
+            "hours": {d: [["08:00", "16:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+        },
+    ),
+    (
+        "Laajennettu ma-pe 7-18",
+        {
+            "timezone": "Europe/Helsinki",
+            "holidays": "FI",
+            "hours": {d: [["07:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")},
+        },
+    ),
+    ("Ympäri vuorokauden", {"always": True, "timezone": "Europe/Helsinki"}),
+]
+
+#: Share subscriptions per organisation (same order as ORGANISATIONS):
+#: (subscribed, paid, registered, note); None = the organisation has not subscribed.
+OWNERSHIP = [
+    (date(2010, 9, 15), date(2010, 10, 20), date(2010, 11, 2), "perustajaosakas, 1 €/osake"),
+    (date(2011, 2, 1), date(2011, 3, 1), date(2011, 3, 15), "3 €/osake"),
+    (date(2014, 5, 12), date(2014, 6, 30), date(2014, 8, 1), "6 €/osake"),
+    (date(2019, 3, 4), date(2019, 4, 1), date(2019, 4, 20), "yhtiökokouksen alennettu hinta"),
+    (date(2026, 10, 1), None, None, "merkitty, maksamatta: ei vielä palveltava"),
+    (date(2012, 1, 10), date(2012, 2, 1), date(2012, 2, 20), "kuntayhtymä, 1 osake"),
+    (date(2020, 6, 1), date(2020, 6, 15), date(2020, 7, 1), "kuntayhtiö, 1 osake"),
+]
+
+#: Services that start later for a customer (the transition plan): org index -> {code: date}
+PHASED = {
+    3: {"APP-VAKA": date(2026, 12, 1), "THH-PALKKA": date(2026, 12, 14)},
+    2: {"APP-LUPA": date(2026, 12, 1)},
+}
+
+#: Promise lines of every demo agreement: (scope, priority, response, resolution, update, cal)
+PROMISES = [
+    (None, "P1", 30, 240, 60, 1),
+    (None, "P2", 60, 480, 240, 0),
+    (None, "P3", 240, 1440, None, 0),
+    (None, "P4", 480, 4800, None, 0),
+    ("family:infrastructure", "P1", 15, 240, 60, 2),
+    ("service:APP-WILMA", "P1", 15, 120, 60, 1),
+    ("service:THH-PALKKA", "P2", 60, 240, None, 0),
+]
+
+#: name, precedence, group code, conditions
+ROUTING_RULES = [
+    (
+        "Tietoturvapoikkeamat",
+        5,
+        "ICT-INFRA",
+        {"keywords": ["tietoturva", "kalastelu", "haittaohjelma", "phishing"]},
+    ),
+    ("Wilma-asiat sovellustukeen", 10, "ICT-SOVELLUS", {"keywords": ["wilma"]}),
+    (
+        "Raaseporin lähituki (ruotsinkielinen)",
+        20,
+        "ICT-LAHITUKI",
+        {"org": 2, "family": "infrastructure"},
+    ),
 ]
 
 #: What people really write, per service code: (title, description, impact, urgency, type)
 TICKET_TEXTS: dict[str, list[tuple[str, str, str, str, str]]] = {
     "APP-WILMA": [
-        ("Wilma ei aukea opettajille", "Koulun opettajat eivät pääse Wilmaan aamulla, "
-         "kirjautuminen pyörii.", "high", "high", "incident"),
-        ("Uuden opettajan Wilma-tunnukset", "Sijaisopettaja aloittaa maanantaina, "
-         "tarvitsee tunnukset.", "low", "medium", "service_request"),
+        (
+            "Wilma ei aukea opettajille",
+            "Koulun opettajat eivät pääse Wilmaan aamulla, kirjautuminen pyörii.",
+            "high",
+            "high",
+            "incident",
+        ),
+        (
+            "Uuden opettajan Wilma-tunnukset",
+            "Sijaisopettaja aloittaa maanantaina, tarvitsee tunnukset.",
+            "low",
+            "medium",
+            "service_request",
+        ),
     ],
     "APP-VAKA": [
-        ("Päiväkodin läsnäolotiedot eivät päivity", "Hoitoaikavaraukset eivät näy "
-         "henkilökunnalle tabletilla.", "medium", "high", "incident"),
+        (
+            "Päiväkodin läsnäolotiedot eivät päivity",
+            "Hoitoaikavaraukset eivät näy henkilökunnalle tabletilla.",
+            "medium",
+            "high",
+            "incident",
+        ),
     ],
     "APP-ASIANHALLINTA": [
-        ("Pöytäkirjan julkaisu epäonnistuu", "Kunnanhallituksen pöytäkirja ei siirry "
-         "verkkosivuille.", "medium", "high", "incident"),
-        ("Arkistonmuodostussuunnitelman päivitys", "Tarvitsemme uudet tehtäväluokat "
-         "hyvinvointialueuudistuksen jälkeen.", "low", "low", "change_need"),
+        (
+            "Pöytäkirjan julkaisu epäonnistuu",
+            "Kunnanhallituksen pöytäkirja ei siirry verkkosivuille.",
+            "medium",
+            "high",
+            "incident",
+        ),
+        (
+            "Arkistonmuodostussuunnitelman päivitys",
+            "Tarvitsemme uudet tehtäväluokat hyvinvointialueuudistuksen jälkeen.",
+            "low",
+            "low",
+            "change_need",
+        ),
     ],
     "APP-M365": [
-        ("Jaettu postilaatikko kirjaamolle", "Kirjaamo tarvitsee yhteisen postilaatikon "
-         "ja oikeudet kolmelle henkilölle.", "low", "medium", "service_request"),
-        ("Teams-kokous ei näy kalenterissa", "Valtuuston kokouskutsu puuttuu jäseniltä.",
-         "medium", "medium", "incident"),
+        (
+            "Jaettu postilaatikko kirjaamolle",
+            "Kirjaamo tarvitsee yhteisen postilaatikon ja oikeudet kolmelle henkilölle.",
+            "low",
+            "medium",
+            "service_request",
+        ),
+        (
+            "Teams-kokous ei näy kalenterissa",
+            "Valtuuston kokouskutsu puuttuu jäseniltä.",
+            "medium",
+            "medium",
+            "incident",
+        ),
     ],
     "INF-TYOASEMA": [
-        ("Kannettava ei käynnisty", "Näyttö pysyy mustana, virtavalo palaa.", "low", "high",
-         "incident"),
-        ("Uusi työasema kesätyöntekijälle", "Kesätyöntekijä aloittaa 1.6., tarvitaan "
-         "kannettava ja tunnukset.", "low", "low", "service_request"),
+        (
+            "Kannettava ei käynnisty",
+            "Näyttö pysyy mustana, virtavalo palaa.",
+            "low",
+            "high",
+            "incident",
+        ),
+        (
+            "Uusi työasema kesätyöntekijälle",
+            "Kesätyöntekijä aloittaa 1.6., tarvitaan kannettava ja tunnukset.",
+            "low",
+            "low",
+            "service_request",
+        ),
     ],
     "INF-MOBIILI": [
-        ("Puhelin kadonnut", "Kotihoidon työpuhelin kadonnut, pyydän etätyhjennystä.",
-         "medium", "high", "incident"),
+        (
+            "Puhelin kadonnut",
+            "Kotihoidon työpuhelin kadonnut, pyydän etätyhjennystä.",
+            "medium",
+            "high",
+            "incident",
+        ),
     ],
     "INF-KAPASITEETTI": [
-        ("Levytila loppumassa verkkolevyltä", "Teknisen toimen verkkolevy on 95 % täynnä.",
-         "medium", "medium", "incident"),
+        (
+            "Levytila loppumassa verkkolevyltä",
+            "Teknisen toimen verkkolevy on 95 % täynnä.",
+            "medium",
+            "medium",
+            "incident",
+        ),
     ],
     "INF-VERKKO": [
-        ("Koulun verkko katkeilee", "Yläkoulun langaton verkko katkeilee välitunneilla.",
-         "high", "medium", "incident"),
-        ("Kirjaston vierasverkko alas", "Asiakkaat eivät pääse vierasverkkoon.", "medium",
-         "medium", "incident"),
+        (
+            "Koulun verkko katkeilee",
+            "Yläkoulun langaton verkko katkeilee välitunneilla.",
+            "high",
+            "medium",
+            "incident",
+        ),
+        (
+            "Kirjaston vierasverkko alas",
+            "Asiakkaat eivät pääse vierasverkkoon.",
+            "medium",
+            "medium",
+            "incident",
+        ),
     ],
     "INF-TULOSTUS": [
-        ("Monitoimilaite ei skannaa sähköpostiin", "Skannaus päättyy virheeseen 'SMTP'.",
-         "low", "medium", "incident"),
+        (
+            "Monitoimilaite ei skannaa sähköpostiin",
+            "Skannaus päättyy virheeseen 'SMTP'.",
+            "low",
+            "medium",
+            "incident",
+        ),
     ],
     "EXP-ARKKITEHTUURI": [
-        ("Arkkitehtuurikatselmointi: uusi ajanvaraus", "Pyydämme katselmointia ennen "
-         "hankintapäätöstä.", "low", "low", "service_request"),
+        (
+            "Arkkitehtuurikatselmointi: uusi ajanvaraus",
+            "Pyydämme katselmointia ennen hankintapäätöstä.",
+            "low",
+            "low",
+            "service_request",
+        ),
     ],
     "EXP-HANKINTA": [
-        ("Tarjouspyynnön tekniset vaatimukset", "Apua vaatimusten kirjoittamiseen "
-         "kirjastojärjestelmän kilpailutukseen.", "low", "medium", "service_request"),
+        (
+            "Tarjouspyynnön tekniset vaatimukset",
+            "Apua vaatimusten kirjoittamiseen kirjastojärjestelmän kilpailutukseen.",
+            "low",
+            "medium",
+            "service_request",
+        ),
     ],
     "THH-PALKKA": [
-        ("Lisätyökorvaus puuttuu palkasta", "Maaliskuun lisätyöt eivät näy palkkalaskelmassa.",
-         "low", "high", "incident"),
-        ("Palkkatodistus lainaa varten", "Tarvitsen palkkatodistuksen pankkia varten.",
-         "low", "medium", "service_request"),
+        (
+            "Lisätyökorvaus puuttuu palkasta",
+            "Maaliskuun lisätyöt eivät näy palkkalaskelmassa.",
+            "low",
+            "high",
+            "incident",
+        ),
+        (
+            "Palkkatodistus lainaa varten",
+            "Tarvitsen palkkatodistuksen pankkia varten.",
+            "low",
+            "medium",
+            "service_request",
+        ),
     ],
     "THH-HR": [
-        ("Esihenkilö ei näe tiiminsä lomia", "HR-järjestelmän raportti on tyhjä.",
-         "medium", "medium", "incident"),
+        (
+            "Esihenkilö ei näe tiiminsä lomia",
+            "HR-järjestelmän raportti on tyhjä.",
+            "medium",
+            "medium",
+            "incident",
+        ),
     ],
     "THH-OSTOLASKU": [
-        ("Ostolasku jumissa hyväksynnässä", "Lasku on ollut hyväksyjällä kolme viikkoa, "
-         "hyväksyjä on virkavapaalla.", "low", "medium", "incident"),
+        (
+            "Ostolasku jumissa hyväksynnässä",
+            "Lasku on ollut hyväksyjällä kolme viikkoa, hyväksyjä on virkavapaalla.",
+            "low",
+            "medium",
+            "incident",
+        ),
     ],
     "THH-KIRJANPITO": [
-        ("Kustannuspaikkojen muutos ensi vuodelle", "Uudet kustannuspaikat sivistystoimeen.",
-         "low", "low", "change_need"),
+        (
+            "Kustannuspaikkojen muutos ensi vuodelle",
+            "Uudet kustannuspaikat sivistystoimeen.",
+            "low",
+            "low",
+            "change_need",
+        ),
     ],
 }
 
 #: How the demo's tickets are spread over the lifecycle (escalation comes with suppliers).
-STATUS_MIX = [("new", 10), ("assigned", 10), ("in_progress", 16), ("waiting_for_customer", 10),
-              ("resolved", 20), ("closed", 28), ("cancelled", 6)]
+STATUS_MIX = [
+    ("new", 10),
+    ("assigned", 10),
+    ("in_progress", 16),
+    ("waiting_for_customer", 10),
+    ("resolved", 20),
+    ("closed", 28),
+    ("cancelled", 6),
+]
 
-FIRST_NAMES = ["Aino", "Eero", "Helmi", "Juhani", "Kaisa", "Lauri", "Maria", "Mikko", "Noora",
-               "Olli", "Pirjo", "Sanna", "Timo", "Ulla", "Veikko", "Anna-Liisa", "Björn",
-               "Elin", "Johan", "Satu"]
-LAST_NAMES = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
-              "Heikkinen", "Koskinen", "Järvinen", "Lindholm", "Söderström", "Lehtonen"]
+FIRST_NAMES = [
+    "Aino",
+    "Eero",
+    "Helmi",
+    "Juhani",
+    "Kaisa",
+    "Lauri",
+    "Maria",
+    "Mikko",
+    "Noora",
+    "Olli",
+    "Pirjo",
+    "Sanna",
+    "Timo",
+    "Ulla",
+    "Veikko",
+    "Anna-Liisa",
+    "Björn",
+    "Elin",
+    "Johan",
+    "Satu",
+]
+LAST_NAMES = [
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lindholm",
+    "Söderström",
+    "Lehtonen",
+]
 
 
 def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[dict[str, Any]]:
@@ -195,73 +715,276 @@ def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[di
     rng = random.Random(seed)
     creds: list[dict[str, Any]] = []
     with db.unit_of_work(app) as sess:
-        orgs = [create_organisation(sess, business_id=business_id(body), name=name,
-                                    name_sv=sv, kind=kind, residents=res)
-                for body, name, sv, kind, res in ORGANISATIONS]
-        groups = {code: create_group(sess, code=code, name=name, provider=prov, is_triage=tri,
-                                     email=f"{code.lower()}@kpk.example")
-                  for code, name, prov, tri in GROUPS}
-        services = [create_service(sess, code=code, family=fam, subfamily=sub, provider=prov,
-                                   name_fi=fi, name_sv=sv, name_en=en,
-                                   default_group_id=groups[grp].id)
-                    for code, fam, sub, prov, fi, sv, en, grp in SERVICES]
+        orgs = [
+            create_organisation(
+                sess, business_id=business_id(body), name=name, name_sv=sv, kind=kind, residents=res
+            )
+            for body, name, sv, kind, res in ORGANISATIONS
+        ]
+        groups = {
+            code: create_group(
+                sess,
+                code=code,
+                name=name,
+                provider=prov,
+                is_triage=tri,
+                email=f"{code.lower()}@kpk.example",
+            )
+            for code, name, prov, tri in GROUPS
+        }
+        services = [
+            create_service(
+                sess,
+                code=code,
+                family=fam,
+                subfamily=sub,
+                provider=prov,
+                name_fi=fi,
+                name_sv=sv,
+                name_en=en,
+                default_group_id=groups[grp].id,
+            )
+            for code, fam, sub, prov, fi, sv, en, grp in SERVICES
+        ]
+        _ownership(sess, orgs)
+        calendars = []
+        for name, spec in CALENDARS:
+            calendars.append(BusinessCalendar(name=name, spec=Calendar.from_spec(spec).to_spec()))
+            sess.add(calendars[-1])
+        sess.flush()
+        for i, org in enumerate(orgs):
+            if OWNERSHIP[i][2] is not None:
+                _agreements(sess, org, services, calendars, PHASED.get(i, {}))
+        for name, precedence, code, cond in ROUTING_RULES:
+            sess.add(
+                RoutingRuleRow(
+                    name=name,
+                    precedence=precedence,
+                    target_group_id=groups[code].id,
+                    organisation_id=orgs[cond["org"]].id if "org" in cond else None,
+                    family=cond.get("family"),
+                    keywords=cond.get("keywords", []),
+                    active=True,
+                )
+            )
         people = _people(sess, rng, orgs, groups, creds)
         sess.flush()
     _tickets(app, rng, services, people, tickets_count)
     return creds
 
 
-def _person(sess: Session, creds: list[dict[str, Any]], email: str, name: str, role: str,
-            note: str = "", **kw: Any) -> User:
+def _ownership(sess: Session, orgs: list[Organisation]) -> None:
+    record_decision(
+        sess,
+        decided_on=date(2018, 11, 20),
+        price_per_share=Decimal("2.00"),
+        votes_for=820_000,
+        votes_cast=1_000_000,
+        applies_from=date(2019, 1, 1),
+        applies_to=date(2019, 12, 31),
+        description="Yhtiökokous: osakkeen hinta 2 € vuoden 2019 merkinnöille",
+    )
+    for org, (subscribed, paid, registered, note) in zip(orgs, OWNERSHIP, strict=True):
+        sub = subscribe(sess, org, subscribed, note=note)
+        update_subscription(sess, sub, {"paid_on": paid, "registered_on": registered})
+
+
+def _agreements(
+    sess: Session,
+    org: Organisation,
+    services: list[Service],
+    calendars: list[BusinessCalendar],
+    phased: dict[str, date],
+) -> None:
+    by_code = {s.code: s for s in services}
+    lines = []
+    for service in services:
+        if (
+            service.provider == "THH"
+            and org.kind == "municipal_company"
+            and service.code != "THH-PALKKA"
+        ):
+            continue  # the water company buys payroll only from THH
+        model = {
+            "expert": "per_expert_hour",
+            "application": "per_user_month",
+            "infrastructure": "per_ticket",
+        }[service.family]
+        price = {"per_expert_hour": "95.00", "per_user_month": "4.50", "per_ticket": "38.00"}
+        lines.append(
+            {
+                "service_id": service.id,
+                "starts_on": phased.get(service.code, date(2026, 1, 1)),
+                "price_model": model,
+                "price": Decimal(price[model]),
+            }
+        )
+    promises = []
+    for scope, priority, response, resolution, update, cal in PROMISES:
+        line: dict[str, Any] = {
+            "priority": priority,
+            "response_minutes": response,
+            "resolution_minutes": resolution,
+            "update_minutes": update,
+            "calendar_id": calendars[cal].id,
+        }
+        if scope and scope.startswith("family:"):
+            line["family"] = scope.split(":")[1]
+        elif scope:
+            line["service_id"] = by_code[scope.split(":")[1]].id
+        promises.append(line)
+    earlier = [
+        {**line, "starts_on": date(2025, 1, 1)}
+        for line in lines
+        if line["starts_on"] <= date(2026, 1, 1)
+    ]
+    covered = {line["service_id"] for line in earlier}
+    create_version(
+        sess,
+        org,
+        {
+            "valid_from": date(2025, 1, 1),
+            "valid_to": date(2025, 12, 31),
+            "renewal_deadline": date(2024, 9, 30),
+            "invoicing_period": "quarterly",
+            "notes": "Vuoden 2025 sopimus",
+            "services": earlier,
+            "promises": [p for p in promises if p.get("service_id") in (None, *covered)],
+        },
+    )
+    create_version(
+        sess,
+        org,
+        {
+            "valid_from": date(2026, 1, 1),
+            "valid_to": date(2026, 12, 31),
+            "renewal_deadline": date(2026, 9, 30),
+            "invoicing_period": "monthly",
+            "notes": "Vuoden 2026 sopimus; vaiheistettu siirtymä",
+            "services": lines,
+            "promises": promises,
+        },
+    )
+
+
+def _person(
+    sess: Session,
+    creds: list[dict[str, Any]],
+    email: str,
+    name: str,
+    role: str,
+    note: str = "",
+    **kw: Any,
+) -> User:
     user = create_user(sess, email=email, name=name, role=role, password=PASSWORD, **kw)
     creds.append({"role": role, "email": email, "password": PASSWORD, "note": note})
     return user
 
 
-def _people(sess: Session, rng: random.Random, orgs: list[Organisation],
-            groups: dict[str, Any], creds: list[dict[str, Any]]) -> dict[str, Any]:
+def _people(
+    sess: Session,
+    rng: random.Random,
+    orgs: list[Organisation],
+    groups: dict[str, Any],
+    creds: list[dict[str, Any]],
+) -> dict[str, Any]:
     _person(sess, creds, "admin@kpk.example", "Pääkäyttäjä Ylläpito", "admin")
     agents: dict[str, list[User]] = {"ICT": [], "THH": []}
-    staff = [("ICT", "ICT-TRIAGE"), ("ICT", "ICT-LAHITUKI"), ("ICT", "ICT-SOVELLUS"),
-             ("ICT", "ICT-INFRA"), ("ICT", "ICT-ASIANTUNTIJA"), ("THH", "THH-TRIAGE"),
-             ("THH", "THH-PALKAT"), ("THH", "THH-TALOUS")]
+    staff = [
+        ("ICT", "ICT-TRIAGE"),
+        ("ICT", "ICT-LAHITUKI"),
+        ("ICT", "ICT-SOVELLUS"),
+        ("ICT", "ICT-INFRA"),
+        ("ICT", "ICT-ASIANTUNTIJA"),
+        ("THH", "THH-TRIAGE"),
+        ("THH", "THH-PALKAT"),
+        ("THH", "THH-TALOUS"),
+    ]
     for i, (provider, code) in enumerate(staff, start=1):
         first, last = FIRST_NAMES[i], LAST_NAMES[i]
-        agent = _person(sess, creds, f"{first.lower()}.{last.lower()}@kpk.example".replace(
-            "ä", "a").replace("ö", "o"), f"{first} {last}", "agent", note=code,
-            provider=provider)
+        agent = _person(
+            sess,
+            creds,
+            f"{first.lower()}.{last.lower()}@kpk.example".replace("ä", "a").replace("ö", "o"),
+            f"{first} {last}",
+            "agent",
+            note=code,
+            provider=provider,
+        )
         agents[provider].append(agent)
         sess.execute(insert(group_members), [{"group_id": groups[code].id, "user_id": agent.id}])
         if code.endswith("TRIAGE"):  # the desk's first line also helps the second
             for other in (c for p, c in staff if p == provider and not c.endswith("TRIAGE")):
-                sess.execute(insert(group_members),
-                             [{"group_id": groups[other].id, "user_id": agent.id}])
+                sess.execute(
+                    insert(group_members), [{"group_id": groups[other].id, "user_id": agent.id}]
+                )
     managers = [
-        _person(sess, creds, "riikka.asiakasvastaava@kpk.example", "Riikka Rantanen",
-                "account_manager", note="Hämeenkyrö, Valkeakoski, Orivesi, Vesi Oy"),
-        _person(sess, creds, "stefan.kundansvarig@kpk.example", "Stefan Holmström",
-                "account_manager", note="Raasepori, Kangasala, koulutuskuntayhtymä"),
+        _person(
+            sess,
+            creds,
+            "riikka.asiakasvastaava@kpk.example",
+            "Riikka Rantanen",
+            "account_manager",
+            note="Hämeenkyrö, Valkeakoski, Orivesi, Vesi Oy",
+        ),
+        _person(
+            sess,
+            creds,
+            "stefan.kundansvarig@kpk.example",
+            "Stefan Holmström",
+            "account_manager",
+            note="Raasepori, Kangasala, koulutuskuntayhtymä",
+        ),
     ]
     for i, org in enumerate(orgs):
         manager = managers[0] if i in (0, 1, 4, 6) else managers[1]
-        sess.execute(insert(organisation_account_managers),
-                     [{"organisation_id": org.id, "user_id": manager.id}])
+        sess.execute(
+            insert(organisation_account_managers),
+            [{"organisation_id": org.id, "user_id": manager.id}],
+        )
     customers: dict[int, list[User]] = {}
     for org, slug in zip(orgs, DOMAINS, strict=True):
-        contact = _person(sess, creds, f"yhteyshenkilo@{slug}.example", f"Yhteyshenkilö {org.name}",
-                          "customer_contact", note=org.name, organisation_id=org.id)
+        contact = _person(
+            sess,
+            creds,
+            f"yhteyshenkilo@{slug}.example",
+            f"Yhteyshenkilö {org.name}",
+            "customer_contact",
+            note=org.name,
+            organisation_id=org.id,
+        )
         users = [contact]
         for _ in range(3):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             email = f"{first}.{last}.{len(creds)}@{slug}.example".lower()
             email = email.replace("ä", "a").replace("ö", "o")
-            users.append(create_user(sess, email=email, name=f"{first} {last}",
-                                     role="end_user", organisation_id=org.id, password=PASSWORD))
-        creds.append({"role": "end_user", "email": users[1].email, "password": PASSWORD,
-                      "note": f"{org.name} (and others like it)"})
+            users.append(
+                create_user(
+                    sess,
+                    email=email,
+                    name=f"{first} {last}",
+                    role="end_user",
+                    organisation_id=org.id,
+                    password=PASSWORD,
+                )
+            )
+        creds.append(
+            {
+                "role": "end_user",
+                "email": users[1].email,
+                "password": PASSWORD,
+                "note": f"{org.name} (and others like it)",
+            }
+        )
         customers[org.id] = users
-    _person(sess, creds, "tuki@toimittaja.example", "Toimittajan Tukihenkilö", "supplier_agent",
-            note="sees escalated tickets once suppliers are set up")
+    _person(
+        sess,
+        creds,
+        "tuki@toimittaja.example",
+        "Toimittajan Tukihenkilö",
+        "supplier_agent",
+        note="sees escalated tickets once suppliers are set up",
+    )
     return {"agents": agents, "customers": customers, "managers": managers, "groups": groups}
 
 
@@ -273,8 +996,9 @@ def _office_instant(rng: random.Random, days_back: int, now: datetime) -> dateti
     return min(local.astimezone(UTC), now - timedelta(minutes=5))
 
 
-def _tickets(app: Flask, rng: random.Random, services: list[Service], people: dict[str, Any],
-             count: int) -> None:
+def _tickets(
+    app: Flask, rng: random.Random, services: list[Service], people: dict[str, Any], count: int
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     statuses = [s for s, w in STATUS_MIX for _ in range(w)]
     customers = [u for users in people["customers"].values() for u in users]
@@ -284,18 +1008,57 @@ def _tickets(app: Flask, rng: random.Random, services: list[Service], people: di
         received = _office_instant(rng, rng.randrange(0, 60 if status != "new" else 3), now)
         plan.append((received, i, status))
     with db.unit_of_work(app) as sess:
+        ticketed = [s for s in services if s.code in TICKET_TEXTS]
         for received, i, status in sorted(plan):  # numbers follow the order of receipt
-            service = services[i % len(services)]
+            service = sess.merge(ticketed[i % len(ticketed)], load=False)
             title, text, impact, urgency, kind = rng.choice(TICKET_TEXTS[service.code])
-            requester = sess.merge(rng.choice(customers), load=False)
-            _replay(sess, rng, requester, people, service, status, received, now,
-                    {"type": kind, "title": title, "description": text, "service_id": service.id,
-                     "impact": impact, "urgency": urgency})
+            requester = sess.merge(
+                _entitled_requester(sess, rng, customers, service, received), load=False
+            )
+            _replay(
+                sess,
+                rng,
+                requester,
+                people,
+                service,
+                status,
+                received,
+                now,
+                {
+                    "type": kind,
+                    "title": title,
+                    "description": text,
+                    "service_id": service.id,
+                    "impact": impact,
+                    "urgency": urgency,
+                },
+            )
 
 
-def _replay(sess: Session, rng: random.Random, requester: User, people: dict[str, Any],
-            service: Service, status: str, received: datetime, now: datetime,
-            data: dict[str, Any]) -> None:
+def _entitled_requester(
+    sess: Session, rng: random.Random, customers: list[User], service: Service, received: datetime
+) -> User:
+    """A requester whose organisation the gate lets in for this service (the demo also has
+    an organisation with unpaid shares and services that start next year)."""
+    for _ in range(200):
+        candidate = rng.choice(customers)
+        result = entitlement_for(sess, candidate.organisation_id, service, received)
+        if not isinstance(result, Refusal):
+            return candidate
+    raise RuntimeError(f"no demo organisation is entitled to {service.code}")
+
+
+def _replay(
+    sess: Session,
+    rng: random.Random,
+    requester: User,
+    people: dict[str, Any],
+    service: Service,
+    status: str,
+    received: datetime,
+    now: datetime,
+    data: dict[str, Any],
+) -> None:
     step = received
     span = (now - received) / 6
 
@@ -331,17 +1094,20 @@ def _replay(sess: Session, rng: random.Random, requester: User, people: dict[str
         return
     if status == "waiting_for_customer" or rng.random() < 0.3:
         with frozen_now(later()):
-            tickets.add_comment(sess, agent, ticket, "Voisitko kertoa tarkemmin, milloin "
-                                "ongelma alkoi ja näkyykö virheilmoitusta?", False)
+            tickets.add_comment(
+                sess,
+                agent,
+                ticket,
+                "Voisitko kertoa tarkemmin, milloin ongelma alkoi ja näkyykö virheilmoitusta?",
+                False,
+            )
             tickets.update_ticket(sess, agent, ticket, {"status": "waiting_for_customer"})
         if status == "waiting_for_customer":
             return
         with frozen_now(later()):
-            tickets.add_comment(sess, requester, ticket, "Alkoi eilen aamulla, ei virhettä.",
-                                False)
+            tickets.add_comment(sess, requester, ticket, "Alkoi eilen aamulla, ei virhettä.", False)
     with frozen_now(later()):
-        tickets.add_comment(sess, agent, ticket, "Tarkistettu lokit: välimuisti tyhjennetty.",
-                            True)
+        tickets.add_comment(sess, agent, ticket, "Tarkistettu lokit: välimuisti tyhjennetty.", True)
         tickets.update_ticket(sess, agent, ticket, {"status": "resolved"})
     if status == "closed":
         with frozen_now(later()):
@@ -353,5 +1119,11 @@ def _in_group(sess: Session, user: User, group_id: int | None) -> bool:
         return False
     from sqlalchemy import select
 
-    return sess.scalar(select(group_members.c.user_id).where(
-        group_members.c.group_id == group_id, group_members.c.user_id == user.id)) is not None
+    return (
+        sess.scalar(
+            select(group_members.c.user_id).where(
+                group_members.c.group_id == group_id, group_members.c.user_id == user.id
+            )
+        )
+        is not None
+    )

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -162,6 +162,20 @@ def _integrity(exc: IntegrityError) -> Response:
     return error_response(409, "conflict", "The change conflicts with existing data.")
 
 
+def _unstorable(exc: Exception) -> Response:
+    """A value the database cannot hold (a number beyond its INTEGER, say): the client's input."""
+    log.info("unstorable value: %s", getattr(exc, "orig", exc))
+    return error_response(
+        422,
+        "validation_error",
+        "A value in the request is out of range or cannot be stored (e.g. a number too large).",
+    )
+
+
+def _too_deep(_exc: RecursionError) -> Response:
+    return error_response(400, "bad_request", "The request is nested too deeply to read.")
+
+
 def _operational(exc: OperationalError) -> Response:
     log.warning("database unavailable: %s", exc.orig)
     return error_response(503, "unavailable", "The database is busy or unavailable; try again.")
@@ -178,4 +192,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(StaleDataError, _stale)
     app.register_error_handler(IntegrityError, _integrity)
     app.register_error_handler(OperationalError, _operational)
+    # Safety nets for bad input that slips past the schemas: never a 500 for it.
+    app.register_error_handler(DataError, _unstorable)
+    app.register_error_handler(OverflowError, _unstorable)
+    app.register_error_handler(RecursionError, _too_deep)
     app.register_error_handler(Exception, _unexpected)

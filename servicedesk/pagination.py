@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_
@@ -32,15 +32,35 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+#: Ids and integer sort values fit a 32-bit INTEGER column (larger ones fail in the database).
+_INT_RANGE = range(-(2**31), 2**31)
+
+
+def _valid_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in _INT_RANGE
+
+
 def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value, last_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if key.is_datetime and value is not None:
+        # A cursor is client input: each value must have its column's type before it
+        # reaches SQL (a naive instant, a list or an oversized number would be a 500).
+        if key.is_datetime:
             value = datetime.fromisoformat(value)
-        if not isinstance(last_id, int):
+            if value.tzinfo is None:
+                raise ValueError
+            value = value.astimezone(UTC)
+        elif key.column.type.python_type is int:
+            if not _valid_int(value):
+                raise ValueError
+        elif not isinstance(value, key.column.type.python_type) or (
+            isinstance(value, str) and not value.isprintable()  # no NUL, no lone surrogate
+        ):
             raise ValueError
-    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        if not _valid_int(last_id):
+            raise ValueError
+    except (ValueError, TypeError, OverflowError, NotImplementedError) as exc:
         raise ApiError(
             "The cursor is not one this API gave out.", status=400, code="bad_cursor"
         ) from exc

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
+
+#: Refused in any text: PostgreSQL cannot store NUL, and unpaired surrogates are not UTF-8.
+UNSTORABLE_TEXT = "Text must not contain NUL characters or unpaired surrogates."
 
 
 class UTCDateTimeField(ma.fields.DateTime):
@@ -20,7 +24,27 @@ class UTCDateTimeField(ma.fields.DateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             raise self.make_error("invalid", input=value, obj_type="instant with a time zone")
-        return result.astimezone(UTC)
+        try:
+            return result.astimezone(UTC)
+        except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
+            raise self.make_error("invalid", input=value, obj_type="instant") from exc
+
+
+def _storable(value: Any) -> bool:
+    """False for text (at any depth) that no database column can hold."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    return True
 
 
 class StrictSchema(ma.Schema):
@@ -28,6 +52,19 @@ class StrictSchema(ma.Schema):
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_unstorable_text(self, data: Any, **_kwargs: Any) -> Any:
+        """Bad input answers 422 here rather than failing in the database (a 500)."""
+        if isinstance(data, Mapping):
+            problems = {
+                key if _storable(key) else "_schema": [UNSTORABLE_TEXT]
+                for key, value in data.items()
+                if not (_storable(key) and _storable(value))
+            }
+            if problems:
+                raise ma.ValidationError(problems)
+        return data
 
 
 class PageArgs(StrictSchema):

@@ -24,6 +24,8 @@ from servicedesk.auth import issue_token
 from servicedesk.db import Base
 
 _seq = itertools.count(1)
+#: Notes of the agreements the factory makes: every new service joins them.
+AUTO_AGREEMENT = "test: covers every service"
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -50,8 +52,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = _database_url(tmp_path_factory)
     app = create_app(
         overrides={"TESTING": True, "DATABASE_URL": url},
-        env={"SERVICEDESK_MODE": "test", "DATABASE_URL": url,
-             "MAIL_FILE": str(tmp_path_factory.mktemp("mail") / "mail.log")},
+        env={
+            "SERVICEDESK_MODE": "test",
+            "DATABASE_URL": url,
+            "MAIL_FILE": str(tmp_path_factory.mktemp("mail") / "mail.log"),
+        },
     )
     _reset_schema(app)
     migrate.upgrade(db.engine_of(app).url.render_as_string(hide_password=False))
@@ -69,11 +74,14 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     tables = [t.name for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
+            )
         else:
             for name in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{name}"'))
+                conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (our table names)
 
 
 @pytest.fixture
@@ -104,15 +112,65 @@ class Factory:
     def __init__(self, app: Flask, sess: Any) -> None:
         self.app, self.sess = app, sess
 
-    def org(self, **kw: Any) -> Any:
+    def org(self, entitled: bool = True, **kw: Any) -> Any:
+        """An organisation; by default an owner with an open-ended agreement that covers
+        every service the test makes (so the in-house gate lets its tickets in)."""
         from catalog.organisations.operations import create_organisation
 
         n = next(_seq)
-        data = {"business_id": valid_business_id(n), "name": f"Testikunta {n}",
-                "kind": "municipality", "residents": 5000, **kw}
+        data = {
+            "business_id": valid_business_id(n),
+            "name": f"Testikunta {n}",
+            "kind": "municipality",
+            "residents": 5000,
+            **kw,
+        }
         org = create_organisation(self.sess, **data)
+        if entitled:
+            self.entitle(org)
         self.sess.commit()
         return org
+
+    def entitle(self, org: Any) -> Any:
+        """Registered shares and an agreement (marked auto) covering every existing service."""
+        from datetime import date
+
+        from sqlalchemy import select
+
+        from catalog.agreements.operations import create_version
+        from catalog.ownership.operations import subscribe, update_subscription
+        from catalog.services.models import Service
+
+        sub = subscribe(self.sess, org, date(2015, 1, 1))
+        update_subscription(
+            self.sess, sub, {"paid_on": date(2015, 2, 1), "registered_on": date(2015, 3, 1)}
+        )
+        services = self.sess.scalars(select(Service.id)).all()
+        version = create_version(
+            self.sess,
+            org,
+            {
+                "valid_from": date(2020, 1, 1),
+                "valid_to": None,
+                "notes": AUTO_AGREEMENT,
+                "services": [self._line(sid) for sid in services],
+                "promises": [],
+            },
+        )
+        self.sess.commit()
+        return version
+
+    @staticmethod
+    def _line(service_id: int) -> dict[str, Any]:
+        from datetime import date
+        from decimal import Decimal
+
+        return {
+            "service_id": service_id,
+            "starts_on": date(2020, 1, 1),
+            "price_model": "per_ticket",
+            "price": Decimal("25.00"),
+        }
 
     def user(self, role: str = "end_user", org: Any = None, **kw: Any) -> Any:
         from servicedesk.users.operations import create_user
@@ -122,9 +180,15 @@ class Factory:
             org = self.org()
         if role == "agent":
             kw.setdefault("provider", "ICT")
-        user = create_user(self.sess, email=f"user{n}@example.fi", name=f"User {n}", role=role,
-                           organisation_id=org.id if org else None,
-                           password=kw.pop("password", None), **kw)
+        user = create_user(
+            self.sess,
+            email=f"user{n}@example.fi",
+            name=f"User {n}",
+            role=role,
+            organisation_id=org.id if org else None,
+            password=kw.pop("password", None),
+            **kw,
+        )
         self.sess.commit()
         return user
 
@@ -141,10 +205,28 @@ class Factory:
         from catalog.services.operations import create_service
 
         n = next(_seq)
-        data = {"code": f"S{n}", "family": "application", "subfamily": "sector",
-                "provider": provider, "name_fi": f"Palvelu {n}", "name_sv": f"Tjänst {n}",
-                "name_en": f"Service {n}", "default_group_id": group.id if group else None, **kw}
+        data = {
+            "code": f"S{n}",
+            "family": "application",
+            "subfamily": "sector",
+            "provider": provider,
+            "name_fi": f"Palvelu {n}",
+            "name_sv": f"Tjänst {n}",
+            "name_en": f"Service {n}",
+            "default_group_id": group.id if group else None,
+            **kw,
+        }
         service = create_service(self.sess, **data)
+        from sqlalchemy import select
+
+        from catalog.agreements.models import AgreementService, AgreementVersion
+
+        for version in self.sess.scalars(
+            select(AgreementVersion).where(AgreementVersion.notes == AUTO_AGREEMENT)
+        ):
+            self.sess.add(
+                AgreementService(agreement_version_id=version.id, **self._line(service.id))
+            )
         self.sess.commit()
         return service
 
@@ -171,5 +253,11 @@ def desk(make: Factory) -> dict[str, Any]:
     service = make.service("ICT", group=group)
     org = make.org()
     requester = make.user("end_user", org=org)
-    return {"agent": agent, "triage": triage, "group": group, "service": service, "org": org,
-            "requester": requester}
+    return {
+        "agent": agent,
+        "triage": triage,
+        "group": group,
+        "service": service,
+        "org": org,
+        "requester": requester,
+    }

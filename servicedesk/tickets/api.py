@@ -34,7 +34,7 @@ _IF_MATCH_DOC = {
             "name": "If-Match",
             "required": True,
             "schema": {"type": "string"},
-            "description": "The ETag of your last read; a stale one answers 412, a missing one 428.",
+            "description": "The ETag of your last read: stale answers 412, missing 428.",
         }
     ]
 }
@@ -113,7 +113,7 @@ class TicketById(MethodView):
     @blp.response(200, TicketOut)
     @blp.doc(**_IF_MATCH_DOC)
     def patch(self, data: dict[str, Any], ticket_id: int):
-        """Change a ticket. Needs If-Match; a forbidden status change answers 409 with the allowed ones."""
+        """Change a ticket (needs If-Match); a forbidden status change answers 409."""
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)

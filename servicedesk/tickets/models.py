@@ -60,6 +60,10 @@ class Ticket(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("resolver_groups.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The agreement version in force when the ticket was received, frozen for its life.
+    agreement_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement_versions.id"), index=True
+    )
     #: Where it came in: portal, api, email, phone, import.
     channel: Mapped[str] = mapped_column(String(10), default="api")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

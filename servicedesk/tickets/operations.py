@@ -16,6 +16,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.agreements.queries import entitlement_for
+from catalog.gate import Refusal
 from catalog.groups.models import ResolverGroup, group_members
 from catalog.services.models import Service
 from servicedesk.db import utcnow
@@ -53,6 +55,28 @@ DESK_FIELDS = frozenset(
         "assignee_id",
     }
 )
+
+
+class NotEntitled(Forbidden):
+    """The in-house gate refused: 403 `not_entitled` with the reason."""
+
+    code = "not_entitled"
+
+    def __init__(self, refusal: Refusal) -> None:
+        details: dict[str, Any] = {"reason": refusal.reason.value}
+        if refusal.starts_on is not None:
+            details["starts_on"] = refusal.starts_on.isoformat()
+        super().__init__(refusal.message, details=details)
+
+
+def entitled_version(
+    sess: Session, organisation_id: int, service: Service | None, received: datetime
+) -> int:
+    """Run the in-house gate; the id of the agreement version the ticket freezes."""
+    result = entitlement_for(sess, organisation_id, service, received)
+    if isinstance(result, Refusal):
+        raise NotEntitled(result)
+    return result.id
 
 
 class TicketConflict(Conflict):
@@ -226,6 +250,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         received = data["received_at"]
         if received > now or received < now - MAX_BACKDATE:
             raise _field_error("received_at", "Must lie within the last 30 days and not ahead.")
+    version_id = entitled_version(sess, requester.organisation_id, service, received)
     impact, urgency = str(data["impact"]), str(data["urgency"])
     priority, overridden, reason = priority_for(impact, urgency), False, None
     if "priority" in data:
@@ -256,6 +281,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         received_at=received,
         created_at=now,
         updated_at=now,
+        agreement_version_id=version_id,
     )
     ticket.service = service
     sess.add(ticket)
@@ -325,6 +351,7 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
     reroute = False
     if "service_id" in changes and changes["service_id"] != ticket.service_id:
         service = _usable_service(sess, changes["service_id"]) if changes["service_id"] else None
+        entitled_version(sess, ticket.organisation_id, service, ticket.received_at)
         ticket.service_id = service.id if service else None
         ticket.service = service
         if service is not None:

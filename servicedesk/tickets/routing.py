@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from catalog.groups.models import ResolverGroup
 from catalog.organisations.models import organisation_account_managers
 from catalog.routing import RouteKind, RoutingDecision, RoutingRule, TicketFacts, decide_route
+from catalog.routing_rules.models import RoutingRuleRow
 from servicedesk.tickets.models import Ticket
 
 
@@ -25,8 +26,13 @@ def ticket_facts(ticket: Ticket) -> TicketFacts:
 
 
 def load_rules(sess: Session) -> list[RoutingRule]:
-    """The active routing rules (stored rules arrive with the routing admin)."""
-    return []
+    """The active routing rules, in the order they are tried."""
+    rows = sess.scalars(
+        select(RoutingRuleRow)
+        .where(RoutingRuleRow.active.is_(True))
+        .order_by(RoutingRuleRow.precedence, RoutingRuleRow.id)
+    )
+    return [row.to_rule() for row in rows]
 
 
 def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:

@@ -1,0 +1,84 @@
+"""Reads on agreements: the gate's facts and the promise that applies to a ticket."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.agreements.models import AgreementVersion, ServicePromise
+from catalog.gate import Refusal, VersionFacts, check_entitlement
+from catalog.ownership.queries import ownership_status_of
+from catalog.promises import PromiseLine, find_promise
+from catalog.services.models import Service
+
+#: Agreement dates are the customer's calendar dates, in Finland.
+AGREEMENT_TZ = ZoneInfo("Europe/Helsinki")
+
+
+def local_date(at: datetime) -> date:
+    return at.astimezone(AGREEMENT_TZ).date()
+
+
+def version_facts(sess: Session, organisation_id: int) -> list[VersionFacts]:
+    versions = sess.scalars(
+        select(AgreementVersion).where(AgreementVersion.organisation_id == organisation_id)
+    )
+    return [
+        VersionFacts(
+            v.id, v.valid_from, v.valid_to, {s.service_id: s.starts_on for s in v.services}
+        )
+        for v in versions
+    ]
+
+
+def entitlement_for(
+    sess: Session, organisation_id: int, service: Service | None, received_at: datetime
+) -> VersionFacts | Refusal:
+    """Run the in-house gate for a ticket of `organisation_id` received at `received_at`."""
+    day = local_date(received_at)
+    label = f"service {service.code} ({service.name_fi})" if service else "the service"
+    return check_entitlement(
+        ownership_status_of(sess, organisation_id, day),
+        version_facts(sess, organisation_id),
+        service.id if service else None,
+        day,
+        service_label=label,
+    )
+
+
+def promise_line(row: ServicePromise) -> PromiseLine:
+    return PromiseLine(
+        id=row.id,
+        priority=row.priority,
+        service_id=row.service_id,
+        family=row.family,
+        response_minutes=row.response_minutes,
+        resolution_minutes=row.resolution_minutes,
+        update_minutes=row.update_minutes,
+        calendar_id=row.calendar_id,
+        warning_percent=row.warning_percent,
+        compliance_percent=row.compliance_percent,
+    )
+
+
+def promise_for(
+    sess: Session, version_id: int | None, service: Service | None, priority: str
+) -> ServicePromise | None:
+    """The most specific promise line of the version for the ticket (None: "no promise")."""
+    if version_id is None:
+        return None
+    rows = list(
+        sess.scalars(
+            select(ServicePromise).where(ServicePromise.agreement_version_id == version_id)
+        )
+    )
+    found = find_promise(
+        [promise_line(r) for r in rows],
+        service_id=service.id if service else None,
+        family=service.family if service else None,
+        priority=priority,
+    )
+    return next((r for r in rows if found is not None and r.id == found.id), None)

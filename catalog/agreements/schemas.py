@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import marshmallow as ma
+
+from catalog.agreements.models import INVOICING_PERIODS, PRICE_MODELS
+from catalog.services.models import SERVICE_FAMILIES
+from servicedesk.schemas import StrictSchema, UTCDateTimeField
+from servicedesk.tickets.priority import PRIORITIES
+
+
+class ServiceLine(StrictSchema):
+    service_id = ma.fields.Integer(required=True)
+    starts_on = ma.fields.Date(
+        required=True,
+        metadata={
+            "description": "The customer's transition plan: the service is served from this date."
+        },
+    )
+    price_model = ma.fields.String(required=True, validate=ma.validate.OneOf(PRICE_MODELS))
+    price = ma.fields.Decimal(
+        required=True,
+        places=2,
+        validate=ma.validate.Range(min=0),
+        metadata={"description": "Euros, VAT 0 %."},
+    )
+
+
+class PromiseIn(StrictSchema):
+    service_id = ma.fields.Integer(load_default=None, allow_none=True)
+    family = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.OneOf(SERVICE_FAMILIES)
+    )
+    priority = ma.fields.String(required=True, validate=ma.validate.OneOf(PRIORITIES))
+    response_minutes = ma.fields.Integer(required=True)
+    resolution_minutes = ma.fields.Integer(required=True)
+    update_minutes = ma.fields.Integer(load_default=None, allow_none=True)
+    calendar_id = ma.fields.Integer(required=True, allow_none=True)
+    warning_percent = ma.fields.Integer(load_default=80)
+    compliance_percent = ma.fields.Decimal(load_default=95, places=2)
+
+
+class VersionIn(StrictSchema):
+    valid_from = ma.fields.Date(required=True)
+    valid_to = ma.fields.Date(load_default=None, allow_none=True)
+    renewal_deadline = ma.fields.Date(load_default=None, allow_none=True)
+    invoicing_period = ma.fields.String(
+        load_default="monthly", validate=ma.validate.OneOf(INVOICING_PERIODS)
+    )
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(0, 2000))
+    services = ma.fields.List(ma.fields.Nested(ServiceLine), load_default=list)
+    promises = ma.fields.List(ma.fields.Nested(PromiseIn), load_default=list)
+
+
+class VersionPatch(StrictSchema):
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date(allow_none=True)
+    renewal_deadline = ma.fields.Date(allow_none=True)
+    invoicing_period = ma.fields.String(validate=ma.validate.OneOf(INVOICING_PERIODS))
+    notes = ma.fields.String(validate=ma.validate.Length(0, 2000))
+    services = ma.fields.List(ma.fields.Nested(ServiceLine))
+    promises = ma.fields.List(ma.fields.Nested(PromiseIn))
+
+
+class ServiceLineOut(ma.Schema):
+    service_id = ma.fields.Integer()
+    starts_on = ma.fields.Date()
+    price_model = ma.fields.String()
+    price = ma.fields.Decimal(as_string=True)
+
+
+class PromiseOut(ma.Schema):
+    id = ma.fields.Integer()
+    service_id = ma.fields.Integer(allow_none=True)
+    family = ma.fields.String(allow_none=True)
+    priority = ma.fields.String()
+    response_minutes = ma.fields.Integer()
+    resolution_minutes = ma.fields.Integer()
+    update_minutes = ma.fields.Integer(allow_none=True)
+    calendar_id = ma.fields.Integer()
+    warning_percent = ma.fields.Integer()
+    compliance_percent = ma.fields.Decimal(as_string=True)
+
+
+class VersionOut(ma.Schema):
+    id = ma.fields.Integer()
+    organisation_id = ma.fields.Integer()
+    version_no = ma.fields.Integer()
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date(allow_none=True)
+    renewal_deadline = ma.fields.Date(allow_none=True)
+    invoicing_period = ma.fields.String()
+    notes = ma.fields.String()
+    created_at = UTCDateTimeField()
+    frozen = ma.fields.Boolean(metadata={"description": "Tickets were received under it."})
+    services = ma.fields.List(ma.fields.Nested(ServiceLineOut))
+    promises = ma.fields.List(ma.fields.Nested(PromiseOut))
+
+
+class EntitlementArgs(StrictSchema):
+    service_id = ma.fields.Integer(load_default=None)
+    at = UTCDateTimeField(load_default=None)
+
+
+class EntitlementOut(ma.Schema):
+    entitled = ma.fields.Boolean()
+    agreement_version_id = ma.fields.Integer(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    message = ma.fields.String(allow_none=True)
+    starts_on = ma.fields.Date(allow_none=True)
+
+
+class AccountManagersIn(StrictSchema):
+    user_ids = ma.fields.List(
+        ma.fields.Integer(), required=True, validate=ma.validate.Length(max=20)
+    )

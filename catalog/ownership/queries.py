@@ -1,0 +1,42 @@
+"""Reads on the owners' register."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.ownership.models import ShareSubscription
+from catalog.shares import OwnershipStatus, Subscription, ownership_status, votes
+
+
+def subscriptions_of(sess: Session, organisation_id: int) -> list[ShareSubscription]:
+    return list(
+        sess.scalars(
+            select(ShareSubscription)
+            .where(ShareSubscription.organisation_id == organisation_id)
+            .order_by(ShareSubscription.subscribed_on, ShareSubscription.id)
+        )
+    )
+
+
+def as_subscription(row: ShareSubscription) -> Subscription:
+    return Subscription(
+        subscribed_on=row.subscribed_on,
+        shares=row.shares,
+        price_per_share=row.price_per_share,
+        paid_on=row.paid_on,
+        registered_on=row.registered_on,
+        redeemed_on=row.redeemed_on,
+    )
+
+
+def ownership_status_of(sess: Session, organisation_id: int, on: date) -> OwnershipStatus:
+    return ownership_status(
+        [as_subscription(r) for r in subscriptions_of(sess, organisation_id)], on
+    )
+
+
+def votes_of(sess: Session, organisation_id: int, on: date) -> int:
+    return votes([as_subscription(r) for r in subscriptions_of(sess, organisation_id)], on)
