@@ -78,6 +78,7 @@ def init_api(app: Flask) -> Api:
     from catalog.services.api import blp as services_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
+    from sla.api import blp as sla_blp
 
     for blp in (
         auth_blp,
@@ -90,6 +91,7 @@ def init_api(app: Flask) -> Api:
         services_blp,
         routing_blp,
         tickets_blp,
+        sla_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

@@ -1062,9 +1062,11 @@ def _replay(
     step = received
     span = (now - received) / 6
 
-    def later() -> datetime:
+    def later(quick: bool = False) -> datetime:
+        """The next moment of the story: minutes later for the desk's first moves."""
         nonlocal step
-        step = min(step + span * rng.uniform(0.3, 1.0), now)
+        gap = timedelta(minutes=rng.randint(3, 150)) if quick else span * rng.uniform(0.3, 1.0)
+        step = min(step + gap, now)
         return step
 
     with frozen_now(received):
@@ -1073,7 +1075,7 @@ def _replay(
         return
     agents = [sess.merge(a, load=False) for a in people["agents"][service.provider]]
     agent = next((a for a in agents if _in_group(sess, a, ticket.group_id)), agents[0])
-    with frozen_now(later()):
+    with frozen_now(later(quick=True)):
         if ticket.group_id is not None:
             tickets.update_ticket(sess, agent, ticket, {"assignee_id": agent.id})
     if status == "assigned":
@@ -1082,7 +1084,7 @@ def _replay(
         with frozen_now(later()):
             tickets.update_ticket(sess, requester, ticket, {"status": "cancelled"})
         return
-    with frozen_now(later()):
+    with frozen_now(later(quick=True)):
         tickets.add_comment(sess, agent, ticket, "Kiitos ilmoituksesta, selvitämme asiaa.", False)
         if ticket.status != "in_progress":
             tickets.update_ticket(sess, agent, ticket, {"status": "in_progress"})

@@ -7,6 +7,7 @@ from catalog.organisations.models import Organisation, organisation_account_mana
 from catalog.ownership.models import GeneralMeetingDecision, ShareSubscription
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
+from servicedesk.notifications.models import OutboxMessage
 from servicedesk.tickets.models import (
     Comment,
     IdempotencyKey,
@@ -15,6 +16,7 @@ from servicedesk.tickets.models import (
     TicketNumberCounter,
 )
 from servicedesk.users.models import ApiToken, User
+from sla.models import SlaAlert, SlaClock
 
 __all__ = [
     "AgreementService",
@@ -25,11 +27,14 @@ __all__ = [
     "GeneralMeetingDecision",
     "IdempotencyKey",
     "Organisation",
+    "OutboxMessage",
     "ResolverGroup",
     "RoutingRuleRow",
     "Service",
     "ServicePromise",
     "ShareSubscription",
+    "SlaAlert",
+    "SlaClock",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,8 @@ class SortKey:
     id_column: InstrumentedAttribute[Any]
     descending: bool
     is_datetime: bool = False
+    #: For a computed sort expression (e.g. a COALESCE): how to read its value off a row.
+    value_of: Callable[[Any], Any] | None = None
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -84,5 +86,6 @@ def paginate(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor([getattr(last, col.key), getattr(last, idc.key)])
+        value = key.value_of(last) if key.value_of else getattr(last, col.key)
+        next_cursor = encode_cursor([value, getattr(last, idc.key)])
     return rows, next_cursor

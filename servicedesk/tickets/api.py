@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.db import utcnow
 from servicedesk.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
 from servicedesk.pagination import paginate
 from servicedesk.tickets import operations, queries
@@ -24,6 +25,8 @@ from servicedesk.tickets.schemas import (
     TicketPage,
     TicketPatch,
 )
+from sla import queries as sla_queries
+from sla.models import SlaClock
 
 blp = Blueprint("tickets", __name__, url_prefix="/tickets", description="Tickets")
 
@@ -55,9 +58,14 @@ def etag_of(ticket: Ticket) -> str:
     return f'"{ticket.id}-{ticket.version}"'
 
 
-def ticket_out(ticket: Ticket) -> Ticket:
-    """The ticket, with the statuses the caller may move it to (a transient attribute)."""
+def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
+    """The ticket with what the caller needs beside it (transient attributes): the statuses
+    they may move it to, and its SLA clocks evaluated now."""
+    sess = db.session()
+    if clocks is None:
+        clocks = sla_queries.clocks_by_ticket(sess, [ticket])[ticket.id]
     ticket.allowed_transitions = operations.transitions_for(current_user(), ticket)  # type: ignore[attr-defined]
+    ticket.sla = sla_queries.ticket_sla(sess, clocks, utcnow())  # type: ignore[attr-defined]
     return ticket
 
 
@@ -79,7 +87,8 @@ class Tickets(MethodView):
             args["limit"],
             args["cursor"],
         )
-        return {"items": [ticket_out(t) for t in items], "next_cursor": cursor}
+        clocks = sla_queries.clocks_by_ticket(db.session(), items)
+        return {"items": [ticket_out(t, clocks[t.id]) for t in items], "next_cursor": cursor}
 
     @blp.arguments(TicketCreate)
     @blp.response(201, TicketOut)

@@ -71,6 +71,8 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The earliest due instant of the ticket's running SLA clocks: the queue's order.
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Optimistic concurrency: every UPDATE checks and bumps it; the ETag is built on it.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -37,6 +37,7 @@ from servicedesk.tickets.models import Comment, IdempotencyKey, Ticket, TicketEv
 from servicedesk.tickets.numbers import next_ticket_number
 from servicedesk.tickets.priority import priority_for
 from servicedesk.users.models import User
+from sla import tracking
 
 #: A desk agent may back-date a ticket (a phone call logged later) by at most this much.
 MAX_BACKDATE = timedelta(days=30)
@@ -304,6 +305,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         at=now,
     )
     _route(sess, ticket, actor=None)
+    tracking.on_received(sess, ticket)
     return ticket
 
 
@@ -386,7 +388,14 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
         return ticket
     ticket.updated_at = now
     sess.flush()
+    if "assignee_id" in diff:
+        sess.expire(ticket, ["assignee"])  # the loaded relationship must follow the new id
     record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
+    if "status" in diff:
+        tracking.on_status_change(sess, ticket, before["status"], after["status"], now)
+    if "priority" in diff or "service_id" in diff:
+        what = "priority" if "priority" in diff else "service"
+        tracking.on_targets_changed(sess, ticket, now, f"{what} changed")
     return ticket
 
 
@@ -540,6 +549,14 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
             },
             at=now,
         )
+        tracking.on_status_change(
+            sess, ticket, Status.WAITING_FOR_CUSTOMER.value, Status.IN_PROGRESS.value, now
+        )
+    if not internal:
+        if actor.role_enum in (Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER):
+            tracking.on_desk_public_reply(sess, ticket, now)
+        elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:
+            tracking.on_requester_comment(sess, ticket, now)
     ticket.updated_at = now
     sess.flush()
     return comment

@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from servicedesk import access
+from servicedesk.db import utcnow
 from servicedesk.pagination import SortKey
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
+from sla import queries as sla_queries
 
 _SORTS = {
     "received_at": (Ticket.received_at, True),
@@ -19,6 +21,14 @@ _SORTS = {
 
 
 def sort_key(sort: str) -> SortKey:
+    if sort == "sla_due":
+        return SortKey(
+            sla_queries.due_order_expression(),
+            Ticket.id,
+            descending=False,
+            is_datetime=True,
+            value_of=lambda t: t.sla_due_at or sla_queries.FAR_FUTURE,
+        )
     descending = sort.startswith("-")
     column, is_dt = _SORTS[sort.lstrip("-")]
     return SortKey(column, Ticket.id, descending=descending, is_datetime=is_dt)
@@ -48,6 +58,9 @@ def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
         stmt = stmt.where(Ticket.received_at >= args["received_after"])
     if "received_before" in args:
         stmt = stmt.where(Ticket.received_at < args["received_before"])
+    if args.get("sla_state"):
+        now = utcnow()
+        stmt = stmt.where(or_(*(sla_queries.state_condition(st, now) for st in args["sla_state"])))
     if "q" in args:
         words = args["q"].split()
         for word in words:

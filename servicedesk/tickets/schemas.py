@@ -9,7 +9,16 @@ from servicedesk.tickets.priority import PRIORITIES, Level
 
 TICKET_TYPES = ("incident", "service_request", "change_need", "feedback")
 CHANNELS = ("portal", "api", "email", "phone", "import")
-SORTS = ("-received_at", "received_at", "-updated_at", "updated_at", "priority", "-priority")
+SORTS = (
+    "-received_at",
+    "received_at",
+    "-updated_at",
+    "updated_at",
+    "priority",
+    "-priority",
+    "sla_due",
+)
+SLA_STATES = ("running", "at_risk", "breached", "paused", "met")
 
 _title = ma.validate.Length(1, 200)
 _text = ma.validate.Length(1, 20000)
@@ -53,9 +62,37 @@ class TicketOut(ma.Schema):
     resolved_at = UTCDateTimeField(allow_none=True)
     closed_at = UTCDateTimeField(allow_none=True)
     version = ma.fields.Integer()
+    sla = ma.fields.Nested(lambda: TicketSla())
     allowed_transitions = ma.fields.List(
         ma.fields.String(), metadata={"description": "Statuses the caller may move it to."}
     )
+
+
+class ClockSummary(ma.Schema):
+    kind = ma.fields.String()
+    cycle = ma.fields.Integer()
+    leg = ma.fields.Integer()
+    state = ma.fields.String(
+        metadata={
+            "description": " | ".join(
+                ("running", "at_risk", "paused", "met", "breached", "cancelled")
+            )
+        }
+    )
+    target_minutes = ma.fields.Integer()
+    elapsed_seconds = ma.fields.Integer()
+    remaining_minutes = ma.fields.Integer(metadata={"description": "Business minutes left."})
+    due_at = UTCDateTimeField(allow_none=True)
+    warning_at = UTCDateTimeField(allow_none=True)
+    breach_at = UTCDateTimeField(allow_none=True)
+    stopped_at = UTCDateTimeField(allow_none=True)
+
+
+class TicketSla(ma.Schema):
+    no_promise = ma.fields.Boolean(
+        metadata={"description": "The agreement has no promise for this service and priority."}
+    )
+    clocks = ma.fields.List(ma.fields.Nested(ClockSummary))
 
 
 class TicketCreate(StrictSchema):
@@ -120,7 +157,15 @@ class TicketListArgs(PageArgs):
     )
     received_after = UTCDateTimeField()
     received_before = UTCDateTimeField()
-    sort = ma.fields.String(load_default="-received_at", validate=ma.validate.OneOf(SORTS))
+    sla_state = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(SLA_STATES)),
+        metadata={"description": "Tickets with a clock in any of these states now."},
+    )
+    sort = ma.fields.String(
+        load_default="-received_at",
+        validate=ma.validate.OneOf(SORTS),
+        metadata={"description": "sla_due: soonest due running clock first (time to breach)."},
+    )
 
 
 class TicketPage(ma.Schema):

@@ -1,0 +1,69 @@
+"""SLA clocks on tickets, and the warnings and breaches the scheduler recorded.
+
+A clock row keeps its own event list (the input of the pure `sla.clock.evaluate`)
+and a cache of the result as of its last change: `due_at` and `warning_at` of a
+running clock stay true until its next event, so the sweep can find what is due
+with an index instead of evaluating every open clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from servicedesk.db import Base, UTCDateTime, utcnow
+
+CLOCK_KINDS = ("response", "resolution", "update", "supplier_response", "supplier_resolution")
+
+
+class SlaClock(Base):
+    __tablename__ = "sla_clocks"
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "leg", "cycle"),
+        Index("ix_sla_clocks_open_due", "state", "due_at"),
+        Index("ix_sla_clocks_open_warning", "state", "warning_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    #: The update clock runs in cycles (1, 2, ...); other clocks have cycle 0.
+    cycle: Mapped[int] = mapped_column(Integer, default=0)
+    #: The supplier escalation a supplier clock measures; 0 for the customer's clocks.
+    leg: Mapped[int] = mapped_column(Integer, default=0)
+    #: The promise line used (customer clocks) - from the ticket's frozen agreement version.
+    promise_id: Mapped[int | None] = mapped_column(ForeignKey("service_promises.id"))
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("business_calendars.id"))
+    #: The target at the start; later targets are target_change events.
+    target_minutes: Mapped[int] = mapped_column(Integer)
+    warning_percent: Mapped[int] = mapped_column(Integer, default=80)
+    #: [{"type": "start", "at": "...Z", "target_minutes": null, "why": "..."}]
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    # The cached evaluation as of `evaluated_at` (see the module docstring).
+    state: Mapped[str] = mapped_column(String(12), default="running")
+    elapsed_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    alerts: Mapped[list[SlaAlert]] = relationship(lazy="selectin", order_by="SlaAlert.id")
+
+
+class SlaAlert(Base):
+    """A warning or breach recorded by the scheduler: at most one of each per clock."""
+
+    __tablename__ = "sla_alerts"
+    __table_args__ = (UniqueConstraint("clock_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # warning | breach
+    #: The true instant (from the clock's history), not when the scheduler noticed.
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

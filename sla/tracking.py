@@ -1,0 +1,257 @@
+"""Keep a ticket's clocks up to date, in the same transaction as the change that moves them.
+
+SLA.md "Clock life" is the contract. Each hook appends events to the affected clocks and
+re-evaluates them with the pure `sla.clock.evaluate`; nothing here decides time arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.agreements.models import ServicePromise
+from catalog.agreements.queries import promise_for
+from catalog.calendars.models import BusinessCalendar
+from servicedesk.tickets.models import Ticket
+from sla.calendar import Calendar
+from sla.clock import ClockEvent, ClockResult, EventType, evaluate
+from sla.models import SlaClock
+
+CUSTOMER_KINDS = ("response", "resolution", "update")
+OPEN_PHASES = ("running", "paused")
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def calendar_for(sess: Session, calendar_id: int) -> Calendar:
+    """The pure calendar of a row, cached on the session (clocks share a few calendars)."""
+    cache: dict[int, Calendar] = sess.info.setdefault("sla_calendars", {})
+    if calendar_id not in cache:
+        row = sess.get(BusinessCalendar, calendar_id)
+        if row is None:
+            raise LookupError(f"no calendar {calendar_id}")
+        cache[calendar_id] = row.to_calendar()
+    return cache[calendar_id]
+
+
+def clock_events(clock: SlaClock) -> list[ClockEvent]:
+    return [
+        ClockEvent(
+            EventType(e["type"]),
+            datetime.fromisoformat(e["at"].replace("Z", "+00:00")),
+            e.get("target_minutes"),
+        )
+        for e in clock.events
+    ]
+
+
+def evaluate_clock(sess: Session, clock: SlaClock, at: datetime) -> ClockResult:
+    """The clock as of `at` (live: a running clock past its due instant is breached)."""
+    at = max(at, datetime.fromisoformat(clock.events[0]["at"].replace("Z", "+00:00")))
+    return evaluate(
+        calendar_for(sess, clock.calendar_id),
+        clock.target_minutes,
+        clock_events(clock),
+        at,
+        clock.warning_percent,
+    )
+
+
+def phase(clock: SlaClock) -> str:
+    """Where the clock's own event list leaves it: running, paused, stopped or cancelled."""
+    current = "running"
+    for e in clock.events:
+        current = {
+            "start": "running",
+            "resume": "running",
+            "pause": "paused",
+            "stop": "stopped",
+            "cancel": "cancelled",
+        }.get(e["type"], current)
+    return current
+
+
+def current_target(clock: SlaClock) -> int:
+    changes = [e["target_minutes"] for e in clock.events if e["type"] == "target_change"]
+    return changes[-1] if changes else clock.target_minutes
+
+
+def _refresh(sess: Session, clock: SlaClock, at: datetime) -> None:
+    result = evaluate_clock(sess, clock, at)
+    clock.state = result.state.value
+    clock.elapsed_seconds = int(result.elapsed.total_seconds())
+    clock.due_at = result.due_at
+    clock.warning_at = result.warning_at
+    clock.breach_at = result.breach_at
+    clock.stopped_at = result.stopped_at
+    clock.evaluated_at = at
+
+
+def append(
+    sess: Session,
+    clock: SlaClock,
+    kind: EventType,
+    at: datetime,
+    why: str,
+    target_minutes: int | None = None,
+) -> None:
+    event: dict[str, Any] = {"type": kind.value, "at": iso(at), "why": why}
+    if target_minutes is not None:
+        event["target_minutes"] = target_minutes
+    clock.events = [*clock.events, event]  # a new list, so the JSON column sees the change
+    _refresh(sess, clock, at)
+
+
+def clocks_of(
+    sess: Session, ticket: Ticket, kinds: Iterable[str] = CUSTOMER_KINDS, leg: int | None = 0
+) -> list[SlaClock]:
+    stmt = select(SlaClock).where(SlaClock.ticket_id == ticket.id, SlaClock.kind.in_(list(kinds)))
+    if leg is not None:
+        stmt = stmt.where(SlaClock.leg == leg)
+    return list(sess.scalars(stmt.order_by(SlaClock.id)))
+
+
+def _target(promise: ServicePromise, kind: str) -> int | None:
+    return {
+        "response": promise.response_minutes,
+        "resolution": promise.resolution_minutes,
+        "update": promise.update_minutes,
+    }[kind]
+
+
+def _new_clock(
+    sess: Session,
+    ticket: Ticket,
+    promise: ServicePromise,
+    kind: str,
+    at: datetime,
+    why: str,
+    cycle: int = 0,
+) -> SlaClock:
+    clock = SlaClock(
+        ticket_id=ticket.id,
+        kind=kind,
+        cycle=cycle,
+        leg=0,
+        promise_id=promise.id,
+        calendar_id=promise.calendar_id,
+        target_minutes=_target(promise, kind),
+        warning_percent=promise.warning_percent,
+        events=[],
+    )
+    sess.add(clock)
+    append(sess, clock, EventType.START, at, why)
+    return clock
+
+
+def current_promise(sess: Session, ticket: Ticket) -> ServicePromise | None:
+    return promise_for(sess, ticket.agreement_version_id, ticket.service, ticket.priority)
+
+
+def update_next_due(sess: Session, ticket: Ticket) -> None:
+    """Denormalise the earliest due instant of the ticket's running clocks (queue order)."""
+    sess.flush()
+    dues = [
+        c.due_at
+        for c in sess.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket.id))
+        if phase(c) == "running" and c.due_at is not None
+    ]
+    ticket.sla_due_at = min(dues) if dues else None
+
+
+# --- hooks called by the ticket operations -------------------------------------------------
+
+
+def on_received(sess: Session, ticket: Ticket) -> None:
+    """Response and resolution clocks start at the received time (SLA.md)."""
+    promise = current_promise(sess, ticket)
+    if promise is None:
+        return  # "no promise": the ticket has no clock, and says so
+    for kind in ("response", "resolution"):
+        _new_clock(sess, ticket, promise, kind, ticket.received_at, "ticket received")
+    update_next_due(sess, ticket)
+
+
+def on_desk_public_reply(sess: Session, ticket: Ticket, at: datetime) -> None:
+    """The first public reply of the desk stops the response clock; any ends an update cycle."""
+    for clock in clocks_of(sess, ticket, ("response", "update")):
+        if phase(clock) in OPEN_PHASES:
+            append(sess, clock, EventType.STOP, at, "public reply by the desk")
+    update_next_due(sess, ticket)
+
+
+def on_requester_comment(sess: Session, ticket: Ticket, at: datetime) -> None:
+    """A public comment of the requester starts an update cycle, if none is running."""
+    promise = current_promise(sess, ticket)
+    if promise is None or promise.update_minutes is None:
+        return
+    cycles = clocks_of(sess, ticket, ("update",))
+    if any(phase(c) in OPEN_PHASES for c in cycles):
+        return
+    clock = _new_clock(
+        sess, ticket, promise, "update", at, "the requester wrote", cycle=len(cycles) + 1
+    )
+    if ticket.status == "waiting_for_customer":
+        append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
+    update_next_due(sess, ticket)
+
+
+def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at: datetime) -> None:
+    for clock in clocks_of(sess, ticket):
+        now = phase(clock)
+        if after == "cancelled":
+            if now != "cancelled":
+                append(sess, clock, EventType.CANCEL, at, "ticket cancelled")
+        elif after == "resolved":
+            if now in OPEN_PHASES:
+                append(sess, clock, EventType.STOP, at, "ticket resolved")
+        elif after == "waiting_for_customer":
+            if clock.kind in ("resolution", "update") and now == "running":
+                append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
+        elif before == "waiting_for_customer":
+            if now == "paused":
+                append(sess, clock, EventType.RESUME, at, "no longer waiting for the customer")
+        elif before == "resolved" and after != "closed":
+            if clock.kind == "resolution" and now == "stopped":
+                append(sess, clock, EventType.RESUME, at, "ticket reopened")
+    update_next_due(sess, ticket)
+
+
+def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) -> None:
+    """Priority (or service) changed: open clocks switch to the new promise's targets.
+
+    Elapsed time is kept; due, warning and breach instants are recomputed (SLA.md).
+    A clock whose new promise line has no such target keeps its old one.
+    """
+    promise = current_promise(sess, ticket)
+    existing = clocks_of(sess, ticket)
+    if promise is None:
+        return
+    if not existing:
+        on_received_late(sess, ticket, promise, at)
+        return
+    for clock in existing:
+        if phase(clock) not in OPEN_PHASES:
+            continue
+        target = _target(promise, clock.kind)
+        if target is not None and target != current_target(clock):
+            clock.promise_id = promise.id
+            append(sess, clock, EventType.TARGET_CHANGE, at, why, target_minutes=target)
+    update_next_due(sess, ticket)
+
+
+def on_received_late(sess: Session, ticket: Ticket, promise: ServicePromise, at: datetime) -> None:
+    """A ticket that had no promise gets one (its priority changed): clocks start now."""
+    if ticket.status in ("resolved", "closed", "cancelled"):
+        return
+    for kind in ("response", "resolution"):
+        clock = _new_clock(sess, ticket, promise, kind, at, "a promise applies from now")
+        if kind == "resolution" and ticket.status == "waiting_for_customer":
+            append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
+    update_next_due(sess, ticket)
