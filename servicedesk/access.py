@@ -6,12 +6,13 @@ record they may not see exists.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
 from catalog.organisations.models import Organisation, organisation_account_managers
 from servicedesk.enums import STAFF_ROLES, Role
 from servicedesk.errors import Forbidden, NotFound
+from servicedesk.escalations.models import Escalation
 from servicedesk.tickets.models import Ticket
 from servicedesk.users.models import User
 
@@ -36,7 +37,12 @@ def ticket_scope(user: User) -> ColumnElement[bool]:
         return (Ticket.requester_id == user.id) & (Ticket.organisation_id == user.organisation_id)
     if role is Role.ACCOUNT_MANAGER:
         return Ticket.organisation_id.in_(managed_organisation_ids(user))
-    return false()  # supplier agents see escalated tickets through their own scope
+    if role is Role.SUPPLIER_AGENT and user.supplier_id is not None:
+        # Only tickets escalated to their supplier (any leg of theirs, open or ended).
+        return exists().where(
+            Escalation.ticket_id == Ticket.id, Escalation.supplier_id == user.supplier_id
+        )
+    return false()
 
 
 def organisation_scope(user: User) -> ColumnElement[bool]:

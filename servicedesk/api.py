@@ -76,6 +76,8 @@ def init_api(app: Flask) -> Api:
     from catalog.ownership.api import blp as ownership_blp
     from catalog.routing_rules.api import blp as routing_blp
     from catalog.services.api import blp as services_blp
+    from catalog.suppliers.api import blp as suppliers_blp
+    from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
@@ -90,7 +92,9 @@ def init_api(app: Flask) -> Api:
         groups_blp,
         services_blp,
         routing_blp,
+        suppliers_blp,
         tickets_blp,
+        escalations_blp,
         sla_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)

@@ -1,4 +1,4 @@
-"""The `servicedesk` command: run, db, demo, user, token."""
+"""The `servicedesk` command: run, db, demo, user, token, scheduler, outbox."""
 
 from __future__ import annotations
 
@@ -32,8 +32,17 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
-def run(host: str, port: int, no_demo: bool) -> None:
-    """Serve locally: upgrade the database, load the demo data when it is empty, start."""
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Do not run the scheduler's jobs in this process (local mode runs them).",
+)
+def run(host: str, port: int, no_demo: bool, no_scheduler: bool) -> None:
+    """Serve locally: upgrade the database, load the demo data when it is empty, start.
+
+    In local mode (or with SCHEDULER_IN_PROCESS=1, never in production) the
+    scheduler's jobs run in this process; production runs `servicedesk scheduler`.
+    """
     app = _app()
     migrate.upgrade(_url(app))
     if not no_demo:
@@ -46,7 +55,32 @@ def run(host: str, port: int, no_demo: bool) -> None:
             click.echo("Empty database: loading the demo data.")
             _print_credentials(load_demo(app))
     click.echo(f"KPK Service Desk on http://{host}:{port}/  (API docs: /api/v1/docs)")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    scheduler = None if no_scheduler else _in_process_scheduler(app)
+    try:
+        # No reloader: one serving process, so one in-process scheduler.
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+def _in_process_scheduler(app: Flask) -> Any:
+    """The embedded local mode's scheduler (a BackgroundScheduler), started; or None."""
+    settings = app.config["SETTINGS"]
+    if settings.mode == "production" or not (
+        settings.mode == "local" or settings.scheduler_in_process
+    ):
+        return None
+    from sla.scheduler import build_scheduler
+
+    scheduler = build_scheduler(app, blocking=False)
+    scheduler.start()
+    click.echo(
+        f"Scheduler running in this process (mail: {settings.mail_transport}"
+        + (f", {settings.mail_file}" if settings.mail_transport == "file" else "")
+        + ")."
+    )
+    return scheduler
 
 
 @main.group(name="db")
@@ -264,3 +298,99 @@ for _field, _verb in (("paid_on", "pay"), ("registered_on", "register"), ("redee
             click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True)(_command)
         )
     )
+
+
+# --- scheduler and outbox -----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once, then exit (cron, tests).")
+def scheduler(once: bool) -> None:
+    """Run the scheduler's jobs in the foreground (production: its own process).
+
+    Several may run: on PostgreSQL an advisory lock runs each job in one of them
+    at a time. Ctrl-C (or SIGTERM) stops it after the running jobs finished.
+    """
+    import signal
+
+    from sla.scheduler import JOBS, build_scheduler, run_all_once
+
+    app = _app()
+    if once:
+        outcomes = run_all_once(app)
+        for job_id, outcome in outcomes.items():
+            click.echo(f"{job_id}: {outcome}")
+        if "failed" in outcomes.values():
+            sys.exit(1)
+        return
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    sched = build_scheduler(app, blocking=True)
+    previous = signal.signal(signal.SIGTERM, _stop)
+    click.echo("Scheduler running: " + ", ".join(j.id for j in JOBS) + ". Ctrl-C stops it.")
+    try:
+        sched.start()  # blocks until interrupted
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Stopping: waiting for running jobs to finish.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if sched.running:
+            sched.shutdown(wait=True)
+    click.echo("Scheduler stopped.")
+
+
+@main.group()
+def outbox() -> None:
+    """Outgoing e-mail: send, status, and an operator's decisions on stuck messages."""
+
+
+@outbox.command("send")
+@click.option("--limit", default=100, show_default=True, type=int)
+def outbox_send(limit: int) -> None:
+    """Send the pending e-mail once (MAIL_TRANSPORT: smtp, file or log)."""
+    from servicedesk.notifications.sender import send_pending, transport_from_settings
+
+    app = _app()
+    transport = transport_from_settings(app.config["SETTINGS"])
+    click.echo(f"sent {send_pending(app, transport, limit)} message(s) via {transport!r}")
+
+
+@outbox.command("status")
+def outbox_status() -> None:
+    """Messages per status; failed ones and those whose delivery is unknown."""
+    from servicedesk.notifications.queries import failed_messages, stale_sending, status_counts
+
+    app = _app()
+    with db.unit_of_work(app) as sess:
+        counts = status_counts(sess)
+        click.echo("  ".join(f"{status}: {n}" for status, n in counts.items()))
+        for m in stale_sending(sess):
+            click.echo(
+                f"unknown #{m.id} to {m.recipient}: claimed {m.claimed_at:%Y-%m-%d %H:%M}Z"
+                f" by {m.claimed_by}, never marked (check the mail log)"
+            )
+        for m in failed_messages(sess):
+            click.echo(f"failed  #{m.id} to {m.recipient} after {m.attempts}: {m.last_error}")
+
+
+@outbox.command("requeue")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def outbox_requeue(ids: tuple[int, ...]) -> None:
+    """Send failed or stuck ('sending') messages again. A stuck one may have gone out:
+    check the mail server's log for its Message-ID first."""
+    from servicedesk.notifications.operations import requeue
+
+    with db.unit_of_work(_app()) as sess:
+        click.echo(f"requeued {requeue(sess, list(ids))} message(s)")
+
+
+@outbox.command("mark-sent")
+@click.argument("ids", nargs=-1, type=int, required=True)
+def outbox_mark_sent(ids: tuple[int, ...]) -> None:
+    """Record that stuck ('sending') messages did go out (per the mail server's log)."""
+    from servicedesk.notifications.operations import mark_sent
+
+    with db.unit_of_work(_app()) as sess:
+        click.echo(f"marked {mark_sent(sess, list(ids))} message(s) sent")

@@ -29,8 +29,10 @@ from catalog.ownership.operations import record_decision, subscribe, update_subs
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.services.operations import create_service
+from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
 from servicedesk import db
 from servicedesk.db import frozen_now
+from servicedesk.escalations import operations as escalations
 from servicedesk.tickets import operations as tickets
 from servicedesk.users.models import User
 from servicedesk.users.operations import create_user
@@ -660,16 +662,47 @@ TICKET_TEXTS: dict[str, list[tuple[str, str, str, str, str]]] = {
     ],
 }
 
-#: How the demo's tickets are spread over the lifecycle (escalation comes with suppliers).
+#: How the demo's tickets are spread over the lifecycle.
 STATUS_MIX = [
     ("new", 10),
     ("assigned", 10),
-    ("in_progress", 16),
+    ("in_progress", 10),
+    ("escalated_to_supplier", 6),
     ("waiting_for_customer", 10),
     ("resolved", 20),
     ("closed", 28),
     ("cancelled", 6),
 ]
+
+#: Suppliers: name, contact, service codes they support by default, agent e-mail
+SUPPLIERS = [
+    (
+        "Koulusofta Oy",
+        "palvelupyynnot@koulusofta.example",
+        ("APP-WILMA", "APP-VAKA"),
+        "tuki@koulusofta.example",
+    ),
+    (
+        "Pohjolan Pilvi Oy",
+        "servicedesk@pohjolanpilvi.example",
+        ("INF-KAPASITEETTI", "INF-PILVI", "INF-VARMISTUS"),
+        "paivystys@pohjolanpilvi.example",
+    ),
+    (
+        "Verkkotalo Networks Oy",
+        "noc@verkkotalo.example",
+        ("INF-VERKKO", "INF-WLAN", "INF-ETAYHTEYS"),
+        "noc-agent@verkkotalo.example",
+    ),
+    (
+        "Palkkapiste Oy",
+        "asiakastuki@palkkapiste.example",
+        ("THH-PALKKA", "THH-HR"),
+        "tuki@palkkapiste.example",
+    ),
+]
+#: Underpinning promises of every supplier contract: priority, response, resolution (minutes)
+SUPPLIER_PROMISES = [("P1", 30, 120), ("P2", 60, 240), ("P3", 120, 720), ("P4", 480, 2400)]
 
 FIRST_NAMES = [
     "Aino",
@@ -768,9 +801,49 @@ def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[di
                 )
             )
         people = _people(sess, rng, orgs, groups, creds)
+        people["supplier_agents"] = _suppliers(sess, services, calendars, creds)
         sess.flush()
     _tickets(app, rng, services, people, tickets_count)
     return creds
+
+
+def _suppliers(
+    sess: Session,
+    services: list[Service],
+    calendars: list[BusinessCalendar],
+    creds: list[dict[str, Any]],
+) -> dict[int, User]:
+    """Suppliers with a contract on office hours, their default services, one agent each."""
+    by_code = {s.code: s for s in services}
+    agents: dict[int, User] = {}
+    for name, contact, codes, agent_email in SUPPLIERS:
+        supplier = Supplier(name=name, contact_email=contact)
+        sess.add(supplier)
+        sess.flush()
+        contract = UnderpinningContract(
+            supplier_id=supplier.id,
+            name=f"{name}: tukisopimus 2026",
+            valid_from=date(2026, 1, 1),
+            valid_to=date(2027, 12, 31),
+            calendar_id=calendars[0].id,
+        )
+        contract.promises = [
+            ContractPromise(priority=p, response_minutes=r, resolution_minutes=t)
+            for p, r, t in SUPPLIER_PROMISES
+        ]
+        sess.add(contract)
+        for code in codes:
+            by_code[code].supplier_id = supplier.id
+        agents[supplier.id] = _person(
+            sess,
+            creds,
+            agent_email,
+            f"{name} tuki",
+            "supplier_agent",
+            note=name,
+            supplier_id=supplier.id,
+        )
+    return agents
 
 
 def _ownership(sess: Session, orgs: list[Organisation]) -> None:
@@ -977,14 +1050,6 @@ def _people(
             }
         )
         customers[org.id] = users
-    _person(
-        sess,
-        creds,
-        "tuki@toimittaja.example",
-        "Toimittajan Tukihenkilö",
-        "supplier_agent",
-        note="sees escalated tickets once suppliers are set up",
-    )
     return {"agents": agents, "customers": customers, "managers": managers, "groups": groups}
 
 
@@ -1090,6 +1155,27 @@ def _replay(
             tickets.update_ticket(sess, agent, ticket, {"status": "in_progress"})
     if status == "in_progress":
         return
+    supplier_id = service.supplier_id
+    if supplier_id is not None and (status == "escalated_to_supplier" or rng.random() < 0.25):
+        with frozen_now(later()):
+            leg, _ = escalations.escalate(
+                sess,
+                agent,
+                ticket,
+                None,
+                "Pyydämme selvittämään: asiakkaalla toistuva virhe, lokit liitteenä.",
+            )
+        supplier_agent = sess.merge(people["supplier_agents"][supplier_id], load=False)
+        with frozen_now(later(quick=True)):
+            tickets.add_comment(
+                sess, supplier_agent, ticket, "Otettu käsittelyyn, palaamme asiaan.", False
+            )
+        if status == "escalated_to_supplier":
+            return
+        with frozen_now(later()):
+            escalations.mark_done(sess, supplier_agent, ticket, leg)
+    elif status == "escalated_to_supplier":
+        return  # no supplier for this service: it stays in progress at the desk
     if status == "cancelled":
         with frozen_now(later()):
             tickets.update_ticket(sess, agent, ticket, {"status": "cancelled"})

@@ -7,6 +7,8 @@ from catalog.organisations.models import Organisation, organisation_account_mana
 from catalog.ownership.models import GeneralMeetingDecision, ShareSubscription
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
+from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
+from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.models import OutboxMessage
 from servicedesk.tickets.models import (
     Comment,
@@ -24,6 +26,8 @@ __all__ = [
     "ApiToken",
     "BusinessCalendar",
     "Comment",
+    "ContractPromise",
+    "Escalation",
     "GeneralMeetingDecision",
     "IdempotencyKey",
     "Organisation",
@@ -35,9 +39,11 @@ __all__ = [
     "ShareSubscription",
     "SlaAlert",
     "SlaClock",
+    "Supplier",
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",
+    "UnderpinningContract",
     "User",
     "group_members",
     "organisation_account_managers",

@@ -149,12 +149,23 @@ class ExplainedClock(ma.Schema):
     alerts = ma.fields.List(ma.fields.Dict())
 
 
+class TimeSplitOut(ma.Schema):
+    clock_state = ma.fields.String()
+    elapsed_seconds = ma.fields.Integer()
+    desk_seconds = ma.fields.Integer()
+    supplier_seconds = ma.fields.Integer()
+    customer_seconds = ma.fields.Integer(metadata={
+        "description": "Business time paused, waiting for the customer (not in elapsed)."})
+    by_supplier = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+
+
 class ExplanationOut(ma.Schema):
     ticket_id = ma.fields.Integer()
     at = UTCDateTimeField()
     agreement_version = ma.fields.Dict(allow_none=True)
     no_promise = ma.fields.Boolean()
     clocks = ma.fields.List(ma.fields.Nested(ExplainedClock))
+    time_split = ma.fields.Nested(TimeSplitOut, allow_none=True)
 
 
 @blp.route("/tickets/<int:ticket_id>/sla")

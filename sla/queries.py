@@ -14,7 +14,8 @@ from catalog.calendars.models import BusinessCalendar
 from servicedesk.tickets.models import Ticket
 from sla.clock import ClockResult, ClockState, is_at_risk
 from sla.models import SlaClock
-from sla.tracking import current_target, evaluate_clock
+from sla.attribution import split_business_time
+from sla.tracking import calendar_for, current_target, evaluate_clock
 
 #: Sorts "no running clock" after every real due instant.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -121,6 +122,7 @@ def explain(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any]:
         },
         "no_promise": not any(c["leg"] == 0 for c in out),
         "clocks": out,
+        "time_split": time_split(sess, ticket, at),
     }
 
 
@@ -141,3 +143,44 @@ def state_condition(state: str, now: datetime) -> ColumnElement[bool]:
 
 def due_order_expression() -> Any:
     return func.coalesce(Ticket.sla_due_at, FAR_FUTURE)
+
+
+def time_split(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any] | None:
+    """Where the time went (SLA.md): the resolution clock's business time by holder.
+
+    desk + supplier = the clock's elapsed (counted) time, split by whether a supplier
+    leg was open; customer = the business time the clock stood paused, waiting for the
+    customer (not counted in elapsed, reported beside it so a breach can be attributed).
+    """
+    from servicedesk.escalations.models import Escalation
+
+    clock = next((c for c in clocks_by_ticket(sess, [ticket])[ticket.id]
+                  if c.kind == "resolution" and c.leg == 0), None)
+    if clock is None:
+        return None
+    result = evaluate_clock(sess, clock, at)
+    legs = list(sess.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id)
+                             .order_by(Escalation.id)))
+    windows = [(leg.escalated_at, leg.ended_at or at, leg) for leg in legs]
+    by_supplier: dict[str, int] = {}
+    supplier_us = 0
+    for start, end in result.intervals:
+        for w_start, w_end, leg in windows:
+            overlap = (min(end, w_end) - max(start, w_start)).total_seconds()
+            if overlap > 0:
+                supplier_us += int(overlap * 1_000_000)
+                name = leg.supplier.name
+                by_supplier[name] = by_supplier.get(name, 0) + int(overlap)
+    elapsed_us = int(result.elapsed.total_seconds() * 1_000_000)
+    calendar = calendar_for(sess, clock.calendar_id)
+    paused = split_business_time(
+        calendar, [(s, e or at, "customer") for s, e in result.pauses if (e or at) > s]
+    ).get("customer")
+    return {
+        "clock_state": live_state(result, at),
+        "elapsed_seconds": elapsed_us // 1_000_000,
+        "desk_seconds": elapsed_us // 1_000_000 - supplier_us // 1_000_000,
+        "supplier_seconds": supplier_us // 1_000_000,
+        "customer_seconds": int(paused.total_seconds()) if paused else 0,
+        "by_supplier": by_supplier,
+    }

@@ -22,6 +22,7 @@ from sla.clock import ClockEvent, ClockResult, EventType, evaluate
 from sla.models import SlaClock
 
 CUSTOMER_KINDS = ("response", "resolution", "update")
+SUPPLIER_KINDS = ("supplier_response", "supplier_resolution")
 OPEN_PHASES = ("running", "paused")
 
 
@@ -203,6 +204,13 @@ def on_requester_comment(sess: Session, ticket: Ticket, at: datetime) -> None:
 
 
 def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at: datetime) -> None:
+    if after in ("cancelled", "resolved"):
+        # Supplier clocks end with the ticket too (SLA.md: resolved stops them, cancel cancels).
+        for clock in clocks_of(sess, ticket, SUPPLIER_KINDS, leg=None):
+            if after == "cancelled" and phase(clock) != "cancelled":
+                append(sess, clock, EventType.CANCEL, at, "ticket cancelled")
+            elif after == "resolved" and phase(clock) in OPEN_PHASES:
+                append(sess, clock, EventType.STOP, at, "ticket resolved")
     for clock in clocks_of(sess, ticket):
         now = phase(clock)
         if after == "cancelled":
@@ -254,4 +262,57 @@ def on_received_late(sess: Session, ticket: Ticket, promise: ServicePromise, at:
         clock = _new_clock(sess, ticket, promise, kind, at, "a promise applies from now")
         if kind == "resolution" and ticket.status == "waiting_for_customer":
             append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
+    update_next_due(sess, ticket)
+
+
+# --- the supplier leg ----------------------------------------------------------------------
+
+
+def start_supplier_clocks(
+    sess: Session,
+    ticket: Ticket,
+    leg: int,
+    calendar_id: int,
+    response_minutes: int,
+    resolution_minutes: int,
+    warning_percent: int,
+    at: datetime,
+) -> list[SlaClock]:
+    """Escalated: the supplier's clocks start on the supplier's contract and calendar."""
+    clocks = []
+    for kind, target in (
+        ("supplier_response", response_minutes),
+        ("supplier_resolution", resolution_minutes),
+    ):
+        clock = SlaClock(
+            ticket_id=ticket.id,
+            kind=kind,
+            cycle=0,
+            leg=leg,
+            promise_id=None,
+            calendar_id=calendar_id,
+            target_minutes=target,
+            warning_percent=warning_percent,
+            events=[],
+        )
+        sess.add(clock)
+        append(sess, clock, EventType.START, at, "escalated to the supplier")
+        clocks.append(clock)
+    update_next_due(sess, ticket)
+    return clocks
+
+
+def on_supplier_public_reply(sess: Session, ticket: Ticket, leg: int, at: datetime) -> None:
+    """The supplier's first public reply stops only the supplier response clock."""
+    for clock in clocks_of(sess, ticket, ("supplier_response",), leg=leg):
+        if phase(clock) in OPEN_PHASES:
+            append(sess, clock, EventType.STOP, at, "public reply by the supplier")
+    update_next_due(sess, ticket)
+
+
+def stop_supplier_clocks(sess: Session, ticket: Ticket, leg: int, at: datetime, why: str) -> None:
+    """Supplier marks done, or the escalation is withdrawn: both supplier clocks stop."""
+    for clock in clocks_of(sess, ticket, SUPPLIER_KINDS, leg=leg):
+        if phase(clock) in OPEN_PHASES:
+            append(sess, clock, EventType.STOP, at, why)
     update_next_due(sess, ticket)

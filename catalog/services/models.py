@@ -32,5 +32,7 @@ class Service(Base):
     description_sv: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     default_group_id: Mapped[int | None] = mapped_column(ForeignKey("resolver_groups.id"))
+    #: The supplier that escalations of this service go to by default.
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
     #: Retired services stay (tickets reference them) but take no new tickets.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog.groups.models import ResolverGroup
 from catalog.services.models import SERVICE_SUBFAMILIES, Service
+from catalog.suppliers.models import Supplier
 from servicedesk.db import utcnow
 from servicedesk.errors import Conflict, ValidationFailed
 
@@ -30,7 +31,16 @@ def _check(
         raise ValidationFailed("The service is not valid.", details={"fields": problems})
 
 
+def _check_supplier(sess: Session, supplier_id: int | None) -> None:
+    if supplier_id is not None and sess.get(Supplier, supplier_id) is None:
+        raise ValidationFailed(
+            "No such supplier.",
+            details={"fields": {"supplier_id": [f"No supplier {supplier_id}."]}},
+        )
+
+
 def create_service(sess: Session, **data: Any) -> Service:
+    _check_supplier(sess, data.get("supplier_id"))
     data["provider"] = str(data["provider"])
     _check(
         sess, data["family"], data.get("subfamily"), data["provider"], data.get("default_group_id")
@@ -44,6 +54,8 @@ def create_service(sess: Session, **data: Any) -> Service:
 
 
 def update_service(sess: Session, service: Service, changes: dict[str, Any]) -> Service:
+    if "supplier_id" in changes:
+        _check_supplier(sess, changes["supplier_id"])
     retired = changes.pop("retired", None)
     _check(
         sess,

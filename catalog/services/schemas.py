@@ -22,10 +22,12 @@ class ServiceOut(ma.Schema):
     description_sv = ma.fields.String()
     description_en = ma.fields.String()
     default_group_id = ma.fields.Integer(allow_none=True)
+    supplier_id = ma.fields.Integer(allow_none=True)
     retired_at = UTCDateTimeField(allow_none=True)
 
 
 class _ServiceFields(StrictSchema):
+    supplier_id = ma.fields.Integer(allow_none=True)
     name_fi = ma.fields.String(validate=ma.validate.Length(1, 200))
     name_sv = ma.fields.String(validate=ma.validate.Length(1, 200))
     name_en = ma.fields.String(validate=ma.validate.Length(1, 200))

@@ -62,10 +62,15 @@ def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
     """The ticket with what the caller needs beside it (transient attributes): the statuses
     they may move it to, and its SLA clocks evaluated now."""
     sess = db.session()
+    now = utcnow()
+    single = clocks is None
     if clocks is None:
         clocks = sla_queries.clocks_by_ticket(sess, [ticket])[ticket.id]
     ticket.allowed_transitions = operations.transitions_for(current_user(), ticket)  # type: ignore[attr-defined]
-    ticket.sla = sla_queries.ticket_sla(sess, clocks, utcnow())  # type: ignore[attr-defined]
+    sla = sla_queries.ticket_sla(sess, clocks, now)
+    # Where the time went: on a single ticket (lists stay one query per page).
+    sla["time_split"] = sla_queries.time_split(sess, ticket, now) if single else None
+    ticket.sla = sla  # type: ignore[attr-defined]
     return ticket
 
 

@@ -23,6 +23,7 @@ from catalog.services.models import Service
 from servicedesk.db import utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
+from servicedesk.escalations.models import Escalation
 from servicedesk.tickets import routing
 from servicedesk.tickets.lifecycle import (
     NEEDS_OPERATION,
@@ -392,6 +393,8 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
         sess.expire(ticket, ["assignee"])  # the loaded relationship must follow the new id
     record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
     if "status" in diff:
+        if after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
+            _closeopen_escalation(sess, ticket, now)
         tracking.on_status_change(sess, ticket, before["status"], after["status"], now)
     if "priority" in diff or "service_id" in diff:
         what = "priority" if "priority" in diff else "service"
@@ -488,6 +491,16 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
         check_transition(current, wanted, side)
     except TransitionError as exc:
         raise TicketConflict(exc) from exc
+    if current is Status.ESCALATED_TO_SUPPLIER and wanted not in (
+        Status.RESOLVED,
+        Status.CANCELLED,
+    ):
+        raise Conflict(
+            "The ticket is with a supplier: withdraw the escalation, or have the supplier mark "
+            "its part done (POST /tickets/{id}/escalations/{leg}/withdraw or /done).",
+            code="use_operation",
+            details={"requested": wanted.value},
+        )
     if wanted in NEEDS_OPERATION:
         raise Conflict(
             f"To make a ticket {wanted.value}, {NEEDS_OPERATION[wanted]}.",
@@ -506,9 +519,15 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
 def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal: bool) -> Comment:
     """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk."""
     side = actor_side(actor)
-    if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER):
+    supplier = actor.role_enum is Role.SUPPLIER_AGENT
+    if not supplier and actor.role_enum not in (
+        *CUSTOMER_ROLES,
+        Role.AGENT,
+        Role.ADMIN,
+        Role.ACCOUNT_MANAGER,
+    ):
         raise Forbidden("Your role does not comment here.")
-    if internal and side is Actor.CUSTOMER:
+    if internal and (side is Actor.CUSTOMER or supplier):
         raise Forbidden("Internal notes are for the desk.")
     if Status(ticket.status) in TERMINAL_STATUSES:
         raise Conflict(
@@ -516,6 +535,13 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
             code="ticket_final",
         )
     now = utcnow()
+    if supplier:
+        leg = open_escalation(sess, ticket)
+        if leg is None or leg.supplier_id != actor.supplier_id:
+            raise Conflict(
+                "The ticket is not with your organisation now.", code="escalation_closed"
+            )
+        tracking.on_supplier_public_reply(sess, ticket, leg.id, now)
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal, created_at=now
     )
@@ -552,7 +578,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         tracking.on_status_change(
             sess, ticket, Status.WAITING_FOR_CUSTOMER.value, Status.IN_PROGRESS.value, now
         )
-    if not internal:
+    if not internal and not supplier:
         if actor.role_enum in (Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER):
             tracking.on_desk_public_reply(sess, ticket, now)
         elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:
@@ -560,3 +586,38 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
     ticket.updated_at = now
     sess.flush()
     return comment
+
+
+def system_close(sess: Session, ticket: Ticket, now: datetime, reason: str) -> None:
+    """The scheduler closes a resolved ticket after its grace period."""
+    before = ticket.status
+    try:
+        check_transition(Status(before), Status.CLOSED, Actor.SYSTEM)
+    except TransitionError as exc:
+        raise TicketConflict(exc) from exc
+    ticket.status = Status.CLOSED.value
+    ticket.closed_at = now
+    ticket.updated_at = now
+    sess.flush()
+    record(
+        sess,
+        ticket,
+        None,
+        "updated",
+        {"changes": {"status": {"before": before, "after": Status.CLOSED.value}}, "reason": reason},
+        at=now,
+    )
+    tracking.on_status_change(sess, ticket, before, Status.CLOSED.value, now)
+
+
+def open_escalation(sess: Session, ticket: Ticket) -> Escalation | None:
+    return sess.scalar(
+        select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.status == "open")
+    )
+
+
+def _closeopen_escalation(sess: Session, ticket: Ticket, now: datetime) -> None:
+    """Resolved or cancelled while with a supplier: the open leg ends with the ticket."""
+    leg = open_escalation(sess, ticket)
+    if leg is not None:
+        leg.status, leg.ended_at = "closed", now

@@ -30,6 +30,8 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: ICT or THH for the centre's agents; decides which tickets they work on.
     provider: Mapped[str | None] = mapped_column(String(3))
+    #: For supplier agents: the supplier whose escalated tickets they see.
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
     locale: Mapped[str] = mapped_column(String(2), default="fi")
     #: argon2id hash; None means the account cannot log in with a password.
     password_hash: Mapped[str | None] = mapped_column(String(200))

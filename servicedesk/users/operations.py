@@ -8,14 +8,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalog.organisations.models import Organisation
+from catalog.suppliers.models import Supplier
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import Conflict, ValidationFailed
 from servicedesk.users.models import User
 from servicedesk.users.passwords import MIN_PASSWORD_LENGTH, hash_password
 
 
-def _check_role_invariants(role: Role, organisation_id: int | None, provider: str | None) -> None:
+def _check_role_invariants(
+    role: Role, organisation_id: int | None, provider: str | None, supplier_id: int | None = None
+) -> None:
     problems: dict[str, list[str]] = {}
+    if role is Role.SUPPLIER_AGENT and supplier_id is None:
+        problems["supplier_id"] = ["A supplier agent works for a supplier."]
+    if role is not Role.SUPPLIER_AGENT and supplier_id is not None:
+        problems["supplier_id"] = ["Only supplier agents belong to a supplier."]
     if role in CUSTOMER_ROLES and organisation_id is None:
         problems["organisation_id"] = [f"A {role.value} belongs to a customer organisation."]
     if role is Role.AGENT and not provider:
@@ -23,6 +30,14 @@ def _check_role_invariants(role: Role, organisation_id: int | None, provider: st
     if problems:
         raise ValidationFailed(
             "The user is not consistent with its role.", details={"fields": problems}
+        )
+
+
+def _check_supplier(sess: Session, supplier_id: int | None) -> None:
+    if supplier_id is not None and sess.get(Supplier, supplier_id) is None:
+        raise ValidationFailed(
+            "No such supplier.",
+            details={"fields": {"supplier_id": [f"No supplier {supplier_id}."]}},
         )
 
 
@@ -48,10 +63,12 @@ def create_user(
     provider: str | None = None,
     locale: str = "fi",
     password: str | None = None,
+    supplier_id: int | None = None,
 ) -> User:
     role = Role(role)
-    _check_role_invariants(role, organisation_id, provider)
+    _check_role_invariants(role, organisation_id, provider, supplier_id)
     _check_organisation(sess, organisation_id)
+    _check_supplier(sess, supplier_id)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             f"A password has at least {MIN_PASSWORD_LENGTH} characters.",
@@ -66,6 +83,7 @@ def create_user(
         role=role.value,
         organisation_id=organisation_id,
         provider=str(provider) if provider else None,
+        supplier_id=supplier_id,
         locale=str(locale),
         password_hash=hash_password(password) if password else None,
         active=True,
@@ -79,8 +97,11 @@ def update_user(sess: Session, user: User, changes: dict[str, Any]) -> User:
     role = Role(changes.get("role", user.role))
     organisation_id = changes.get("organisation_id", user.organisation_id)
     provider = changes.get("provider", user.provider)
-    _check_role_invariants(role, organisation_id, provider)
+    supplier_id = changes.get("supplier_id", user.supplier_id)
+    _check_role_invariants(role, organisation_id, provider, supplier_id)
     _check_organisation(sess, organisation_id)
+    _check_supplier(sess, supplier_id)
+    user.supplier_id = supplier_id
     for field in ("name", "locale", "active"):
         if field in changes:
             setattr(user, field, str(changes[field]) if field == "locale" else changes[field])

@@ -37,6 +37,7 @@ class UserOut(ma.Schema):
     role = ma.fields.String()
     organisation_id = ma.fields.Integer(allow_none=True)
     provider = ma.fields.String(allow_none=True)
+    supplier_id = ma.fields.Integer(allow_none=True)
     locale = ma.fields.String()
     active = ma.fields.Boolean()
 
@@ -52,6 +53,7 @@ class UserCreate(StrictSchema):
     role = ma.fields.Enum(Role, by_value=True, required=True)
     organisation_id = ma.fields.Integer(load_default=None, allow_none=True)
     provider = ma.fields.Enum(Provider, by_value=True, load_default=None, allow_none=True)
+    supplier_id = ma.fields.Integer(load_default=None, allow_none=True)
     locale = ma.fields.Enum(Locale, by_value=True, load_default=Locale.FI)
     password = ma.fields.String(
         load_default=None,
@@ -65,6 +67,7 @@ class UserPatch(StrictSchema):
     role = ma.fields.Enum(Role, by_value=True)
     organisation_id = ma.fields.Integer(allow_none=True)
     provider = ma.fields.Enum(Provider, by_value=True, allow_none=True)
+    supplier_id = ma.fields.Integer(allow_none=True)
     locale = ma.fields.Enum(Locale, by_value=True)
     active = ma.fields.Boolean()
     password = ma.fields.String(validate=ma.validate.Length(MIN_PASSWORD_LENGTH, 1000))
