@@ -37,8 +37,9 @@ class EvaluateIn(StrictSchema):
         required=True,
         metadata={
             "description": (
-                'Inline {"timezone", "hours": {"mon": [["08:00", "16:00"]], ...}, "holidays": "FI", '
-                '"closed_dates": [], "open_dates": []}, or {"always": true}, or {"id": N}.'
+                'Inline {"timezone", "hours": {"mon": [["08:00", "16:00"]], ...}, '
+                '"holidays": "FI", "closed_dates": [], "open_dates": []}, '
+                'or {"always": true}, or {"id": N}.'
             )
         },
     )

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -49,6 +50,7 @@ END_OF_DAY = time.max
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _ONE_US = timedelta(microseconds=1)
+_ONE_SECOND = timedelta(seconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _TIME_RE = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$")
@@ -56,9 +58,11 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPEC_KEYS = frozenset({"timezone", "hours", "holidays", "closed_dates", "open_dates", "always"})
 #: Names `zoneinfo` knows that would make results depend on the host or mean nothing.
 _REJECTED_ZONES = frozenset({"localtime", "posixrules", "Factory"})
-#: How often the UTC offset is sampled when looking for DST transitions (real zones never
-#: change their offset twice within this span).
-_OFFSET_SAMPLE_S = 3 * 3600
+#: How often the UTC offset is sampled when looking for offset changes, each of which is then
+#: found to the second by bisection. Real zones never change their offset and change it back
+#: within a day (DST periods last weeks); tests check this against hourly sampling for zones
+#: with odd rules.
+_OFFSET_SAMPLE_S = 86_400
 #: A due instant that needs more than this many consecutive years without open hours is refused.
 _MAX_EMPTY_YEARS = 8
 
@@ -209,7 +213,7 @@ class Calendar:
         """Whether ``day`` is a public holiday of the calendar's country."""
         return self.holidays is not None and day in _holiday_dates(self.holidays, day.year)
 
-    def day_hours(self, day: date) -> tuple[tuple[int, int], ...]:
+    def _day_hours(self, day: date) -> tuple[tuple[int, int], ...]:
         """Open intervals of the local date ``day`` as microseconds since local midnight."""
         week: tuple[tuple[tuple[int, int], ...], ...] = self._week  # type: ignore[attr-defined]
         if day in self.open_dates:
@@ -402,16 +406,38 @@ def _year_table(cal: Calendar, year: int) -> _YearTable:
     is monotonic, so a local interval maps back to UTC by subtracting the offset, clipped to the
     span. A repeated local hour thus appears in two spans (counted twice), a skipped one in none.
     """
+    week: tuple[tuple[tuple[int, int], ...], ...] = cal._week  # type: ignore[attr-defined]
+    special = {  # days since the epoch whose hours are not simply their weekday's
+        d.toordinal() - _EPOCH_ORDINAL
+        for d in chain(
+            cal.closed_dates,
+            cal.open_dates,
+            *(
+                _holiday_dates(cal.holidays, y)
+                for y in (year - 1, year, year + 1)
+                if cal.holidays is not None
+            ),
+        )
+    }
     intervals: list[tuple[int, int]] = []
+    append = intervals.append
     for t0, t1, offset in _offset_spans(cal.timezone, year):
         w0, w1 = t0 + offset, t1 + offset
         day = w0 // _DAY_US
         while day * _DAY_US < w1:
             midnight = day * _DAY_US
-            for a, b in cal.day_hours(date.fromordinal(day + _EPOCH_ORDINAL)):
-                x, y = max(midnight + a, w0), min(midnight + b, w1)
-                if x < y:
-                    intervals.append((x - offset, y - offset))
+            if day in special:
+                hours = cal._day_hours(date.fromordinal(day + _EPOCH_ORDINAL))
+            else:
+                hours = week[(day + 3) % 7]  # 1970-01-01 was a Thursday
+            if w0 <= midnight and midnight + _DAY_US <= w1:
+                for a, b in hours:
+                    append((midnight + a - offset, midnight + b - offset))
+            else:
+                for a, b in hours:
+                    x, y = max(midnight + a, w0), min(midnight + b, w1)
+                    if x < y:
+                        append((x - offset, y - offset))
             day += 1
     intervals.sort()
     merged: list[tuple[int, int]] = []
@@ -429,8 +455,7 @@ def _offset_spans(timezone: str, year: int) -> tuple[tuple[int, int, int], ...]:
     tz = ZoneInfo(timezone)
 
     def offset(second: int) -> int:
-        moment = (_EPOCH + timedelta(seconds=second)).astimezone(tz)
-        return moment.utcoffset() // timedelta(seconds=1)  # type: ignore[operator]
+        return datetime.fromtimestamp(second, tz).utcoffset() // _ONE_SECOND  # type: ignore[operator]
 
     lo, hi = _year_start_us(year) // _US, _year_start_us(year + 1) // _US
     spans: list[tuple[int, int, int]] = []

@@ -158,9 +158,11 @@ def _validated(events: Sequence[ClockEvent]) -> list[tuple[EventType, int, int |
         raise ClockError("events: a clock needs a start event")
     for i, event in enumerate(events):
         where = f"events[{i}]"
+        if not isinstance(event, ClockEvent):
+            raise ClockError(f"{where}: not a clock event", i)
         try:
             kind = EventType(event.type)
-        except (ValueError, AttributeError):
+        except ValueError:
             raise ClockError(f"{where}: unknown event type", i) from None
         try:
             moment = _to_us(event.at, f"{where}.at")

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from catalog.agreements.models import AgreementVersion, ServicePromise
 from catalog.calendars.models import BusinessCalendar
 from servicedesk.tickets.models import Ticket
+from sla.attribution import split_business_time
 from sla.clock import ClockResult, ClockState, is_at_risk
 from sla.models import SlaClock
-from sla.attribution import split_business_time
 from sla.tracking import calendar_for, current_target, evaluate_clock
 
 #: Sorts "no running clock" after every real due instant.

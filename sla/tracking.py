@@ -203,6 +203,25 @@ def on_requester_comment(sess: Session, ticket: Ticket, at: datetime) -> None:
     update_next_due(sess, ticket)
 
 
+def _customer_clock_event(
+    kind: str, now: str, before: str, after: str
+) -> tuple[EventType, str] | None:
+    """What a status change does to one customer clock (SLA.md, "Clock life")."""
+    if after == "cancelled":
+        return (EventType.CANCEL, "ticket cancelled") if now != "cancelled" else None
+    if after == "resolved":
+        return (EventType.STOP, "ticket resolved") if now in OPEN_PHASES else None
+    if after == "waiting_for_customer":
+        if kind in ("resolution", "update") and now == "running":
+            return EventType.PAUSE, "waiting for the customer"
+        return None
+    if before == "waiting_for_customer":
+        return (EventType.RESUME, "no longer waiting for the customer") if now == "paused" else None
+    if before == "resolved" and after != "closed" and kind == "resolution" and now == "stopped":
+        return EventType.RESUME, "ticket reopened"
+    return None
+
+
 def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at: datetime) -> None:
     if after in ("cancelled", "resolved"):
         # Supplier clocks end with the ticket too (SLA.md: resolved stops them, cancel cancels).
@@ -213,21 +232,9 @@ def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at:
                 append(sess, clock, EventType.STOP, at, "ticket resolved")
     for clock in clocks_of(sess, ticket):
         now = phase(clock)
-        if after == "cancelled":
-            if now != "cancelled":
-                append(sess, clock, EventType.CANCEL, at, "ticket cancelled")
-        elif after == "resolved":
-            if now in OPEN_PHASES:
-                append(sess, clock, EventType.STOP, at, "ticket resolved")
-        elif after == "waiting_for_customer":
-            if clock.kind in ("resolution", "update") and now == "running":
-                append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
-        elif before == "waiting_for_customer":
-            if now == "paused":
-                append(sess, clock, EventType.RESUME, at, "no longer waiting for the customer")
-        elif before == "resolved" and after != "closed":
-            if clock.kind == "resolution" and now == "stopped":
-                append(sess, clock, EventType.RESUME, at, "ticket reopened")
+        event = _customer_clock_event(clock.kind, now, before, after)
+        if event is not None:
+            append(sess, clock, event[0], at, event[1])
     update_next_due(sess, ticket)
 
 
