@@ -17,7 +17,7 @@ from servicedesk.tickets.models import (
     TicketEvent,
     TicketNumberCounter,
 )
-from servicedesk.users.models import ApiToken, User
+from servicedesk.users.models import ApiToken, LoginFailure, User
 from sla.models import SlaAlert, SlaClock
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Escalation",
     "GeneralMeetingDecision",
     "IdempotencyKey",
+    "LoginFailure",
     "Organisation",
     "OutboxMessage",
     "ResolverGroup",

@@ -14,7 +14,7 @@ from servicedesk.auth import current_user, issue_token
 from servicedesk.db import utcnow
 from servicedesk.errors import NotFound, Unauthenticated
 from servicedesk.pagination import SortKey, paginate
-from servicedesk.users import operations
+from servicedesk.users import operations, throttle
 from servicedesk.users.models import ApiToken, User
 from servicedesk.users.passwords import hash_password, needs_rehash, verify_password
 from servicedesk.users.schemas import (
@@ -41,10 +41,13 @@ class Tokens(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange e-mail and password for a bearer token (shown once)."""
         sess = db.session()
+        throttle.check(sess, data["email"])
         user = operations.find_user_by_email(sess, data["email"])
         ok = verify_password(user.password_hash if user else None, data["password"])
         if user is None or not ok or not user.active:
+            throttle.record_failure(sess, data["email"])
             raise Unauthenticated("The e-mail or the password is wrong.", code="bad_credentials")
+        throttle.clear(sess, data["email"])
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(data["password"])
         token, plain = issue_token(sess, user, name=data["name"])
