@@ -1,0 +1,103 @@
+"""Writes on the outbox: enqueue a message in the caller's transaction (flush only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from servicedesk.db import utcnow
+from servicedesk.notifications.models import OutboxMessage
+
+_SUBJECT_MAX = 300
+
+
+def enqueue(
+    sess: Session,
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    ticket_id: int | None = None,
+    dedup_key: str | None = None,
+) -> OutboxMessage | None:
+    """Add an e-mail to the outbox in the caller's transaction; never commits.
+
+    With a `dedup_key` the call is idempotent: if a row with that key exists (or
+    is being inserted by a concurrent transaction that then commits), nothing is
+    added and None is returned. The duplicate is skipped by the database itself
+    (`INSERT ... ON CONFLICT DO NOTHING` on SQLite and PostgreSQL, a SAVEPOINT
+    elsewhere), so it never aborts the caller's transaction and two racing
+    processes get one row, not luck.
+    """
+    recipient = recipient.strip()
+    if not recipient or "@" not in recipient:
+        raise ValueError(f"not an e-mail address: {recipient!r}")
+    now = utcnow()
+    values: dict[str, Any] = {
+        "kind": kind,
+        "recipient": recipient,
+        # A header cannot hold a line break (and must not: header injection).
+        "subject": " ".join(subject.split())[:_SUBJECT_MAX],
+        "body": body,
+        "ticket_id": ticket_id,
+        "dedup_key": dedup_key,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    if dedup_key is None:
+        message = OutboxMessage(**values)
+        sess.add(message)
+        sess.flush()
+        return message
+
+    sess.flush()  # the caller's pending rows first (e.g. the ticket this mail refers to)
+    dialect = sess.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        dml = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        stmt = (
+            dml(OutboxMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
+            .returning(OutboxMessage)
+        )
+        return sess.scalars(stmt).one_or_none()
+
+    # Any other database: a savepoint absorbs the duplicate, the transaction goes on.
+    message = OutboxMessage(**values)  # pragma: no cover
+    try:  # pragma: no cover
+        with sess.begin_nested():
+            sess.add(message)
+    except IntegrityError:  # pragma: no cover
+        return None
+    return message  # pragma: no cover
+
+
+def requeue(sess: Session, ids: list[int]) -> int:
+    """An operator's decision: send these `sending` or `failed` messages (again), now.
+
+    For a stale `sending` message this may deliver it twice: only after the mail
+    server's log showed it was not accepted. Answers how many rows changed.
+    """
+    result = sess.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status.in_(("sending", "failed")))
+        .values(status="pending", next_attempt_at=utcnow(), claimed_at=None, claimed_by=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sent(sess: Session, ids: list[int]) -> int:
+    """An operator's decision: these stale `sending` messages did go out (per the mail log)."""
+    result = sess.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+        .values(status="sent", sent_at=utcnow(), last_error="marked sent by an operator")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
