@@ -6,6 +6,9 @@ record they may not see exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
@@ -77,6 +80,41 @@ def user_scope(user: User) -> ColumnElement[bool]:
 def can_see_internal(user: User) -> bool:
     """Internal notes and events are for the centre's own staff only."""
     return user.role_enum in STAFF_ROLES
+
+
+def visible_clocks(sess: Session, user: User, clocks: Sequence[Any]) -> list[Any]:
+    """The SLA clocks `user` may see: a supplier agent sees the customer's clocks and their
+    own supplier's legs, never another supplier's (issue 5); everyone else sees them all."""
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return list(clocks)
+    legs = {c.leg for c in clocks if c.leg}
+    own = (
+        set(
+            sess.scalars(
+                select(Escalation.id).where(
+                    Escalation.id.in_(legs), Escalation.supplier_id == user.supplier_id
+                )
+            )
+        )
+        if legs
+        else set()
+    )
+    return [c for c in clocks if c.leg == 0 or c.leg in own]
+
+
+def clock_scope(user: User) -> ColumnElement[bool]:
+    """`visible_clocks` as a WHERE condition on SlaClock (for list filters)."""
+    from sla.models import SlaClock
+
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return true()
+    own_legs = select(Escalation.id).where(Escalation.supplier_id == user.supplier_id)
+    return (SlaClock.leg == 0) | SlaClock.leg.in_(own_legs)
+
+
+def sees_time_split(user: User) -> bool:
+    """Where the time went names every supplier that held the ticket: not for suppliers."""
+    return user.role_enum is not Role.SUPPLIER_AGENT
 
 
 def is_desk(user: User) -> bool:

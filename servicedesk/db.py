@@ -106,6 +106,9 @@ def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    # Per request, not only per app context: a request inside an app context that is
+    # already pushed (tests, scripts) shares it, and must still not share its session.
+    app.teardown_request(_close_request_session)
     app.teardown_appcontext(_close_request_session)
 
 

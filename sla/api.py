@@ -123,6 +123,17 @@ class Evaluate(MethodView):
         }
 
 
+class TargetChangeOut(ma.Schema):
+    at = UTCDateTimeField()
+    target_minutes = ma.fields.Integer()
+
+
+class AlertOut(ma.Schema):
+    kind = ma.fields.String()
+    at = UTCDateTimeField(metadata={"description": "The true instant, from the clock's history."})
+    recorded_at = UTCDateTimeField()
+
+
 class ExplainedClock(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE
@@ -146,8 +157,8 @@ class ExplainedClock(ma.Schema):
     events = ma.fields.List(ma.fields.Dict())
     intervals = ma.fields.List(ma.fields.Nested(IntervalOut))
     pauses = ma.fields.List(ma.fields.Nested(IntervalOut))
-    target_changes = ma.fields.List(ma.fields.Dict())
-    alerts = ma.fields.List(ma.fields.Dict())
+    target_changes = ma.fields.List(ma.fields.Nested(TargetChangeOut))
+    alerts = ma.fields.List(ma.fields.Nested(AlertOut))
 
 
 class TimeSplitOut(ma.Schema):
@@ -175,7 +186,8 @@ class TicketSla(MethodView):
     def get(self, ticket_id: int) -> dict[str, Any]:
         """Explain each clock: counted intervals, pauses, targets, the promise line used."""
         sess = db.session()
-        ticket = access.visible_ticket(sess, current_user(), ticket_id)
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
         if ticket is None:
             raise NotFound(f"No ticket {ticket_id}.")
-        return queries.explain(sess, ticket, utcnow())
+        return queries.explain(sess, ticket, utcnow(), viewer=user)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -64,15 +64,23 @@ def ticket_sla(sess: Session, clocks: Sequence[SlaClock], at: datetime) -> dict[
     }
 
 
-def explain(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any]:
-    """Each clock explained: counted intervals, pauses, targets, the promise line used."""
+def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> dict[str, Any]:
+    """Each clock explained: counted intervals, pauses, targets, the promise line used.
+
+    With a `viewer`, only what that user may see (`servicedesk.access.visible_clocks`).
+    """
+    from servicedesk import access
+
+    clocks = clocks_by_ticket(sess, [ticket])[ticket.id]
+    if viewer is not None:
+        clocks = access.visible_clocks(sess, viewer, clocks)
     version = (
         sess.get(AgreementVersion, ticket.agreement_version_id)
         if ticket.agreement_version_id
         else None
     )
     out = []
-    for clock in clocks_by_ticket(sess, [ticket])[ticket.id]:
+    for clock in clocks:
         result = evaluate_clock(sess, clock, at)
         promise = sess.get(ServicePromise, clock.promise_id) if clock.promise_id else None
         calendar = sess.get(BusinessCalendar, clock.calendar_id)
@@ -83,7 +91,9 @@ def explain(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any]:
                 "initial_target_minutes": clock.target_minutes,
                 "current_target_minutes": current_target(clock),
                 "calendar": {"id": calendar.id, "name": calendar.name} if calendar else None,
-                "promise": None
+                "promise": _contract_line(sess, clock.leg)
+                if clock.leg
+                else None
                 if promise is None
                 else {
                     "id": promise.id,
@@ -122,23 +132,64 @@ def explain(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any]:
         },
         "no_promise": not any(c["leg"] == 0 for c in out),
         "clocks": out,
-        "time_split": time_split(sess, ticket, at),
+        "time_split": time_split(sess, ticket, at)
+        if viewer is None or access.sees_time_split(viewer)
+        else None,
     }
 
 
-def state_condition(state: str, now: datetime) -> ColumnElement[bool]:
-    """Tickets with at least one clock in `state` as of `now` (from the cached columns)."""
+def _contract_line(sess: Session, leg_id: int) -> dict[str, Any] | None:
+    """A supplier clock's promise: the underpinning contract line its leg was measured on."""
+    from catalog.suppliers.models import ContractPromise, UnderpinningContract
+    from servicedesk.escalations.models import Escalation
+
+    leg = sess.get(Escalation, leg_id)
+    line = (
+        sess.get(ContractPromise, leg.contract_promise_id)
+        if leg and leg.contract_promise_id
+        else None
+    )
+    if leg is None or line is None:
+        return None
+    contract = sess.get(UnderpinningContract, line.contract_id)
+    return {
+        "id": line.id,
+        "scope": "service" if line.service_id else "family" if line.family else "contract default",
+        "service_id": line.service_id,
+        "family": line.family,
+        "priority": line.priority,
+        "contract": None
+        if contract is None
+        else {
+            "id": contract.id,
+            "name": contract.name,
+            "valid_from": contract.valid_from.isoformat(),
+        },
+        "supplier": {"id": leg.supplier.id, "name": leg.supplier.name},
+        "escalation_id": leg.id,
+    }
+
+
+def state_condition(
+    state: str, now: datetime, scope: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """Tickets with at least one clock in `state` as of `now` (from the cached columns),
+    among the clocks `scope` lets the caller see (`servicedesk.access.clock_scope`)."""
     c = SlaClock
     conditions = {
+        # A running clock is breached only past its due instant (as `sla.clock.evaluate`).
         "running": and_(
-            c.state == "running", c.due_at > now, or_(c.warning_at.is_(None), c.warning_at > now)
+            c.state == "running", c.due_at >= now, or_(c.warning_at.is_(None), c.warning_at > now)
         ),
-        "at_risk": and_(c.state == "running", c.warning_at <= now, c.due_at > now),
-        "breached": or_(c.state == "breached", and_(c.state == "running", c.due_at <= now)),
+        "at_risk": and_(c.state == "running", c.warning_at <= now, c.due_at >= now),
+        "breached": or_(c.state == "breached", and_(c.state == "running", c.due_at < now)),
         "paused": c.state == "paused",
         "met": c.state == "met",
     }
-    return exists().where(c.ticket_id == Ticket.id, conditions[state])
+    where = [c.ticket_id == Ticket.id, conditions[state]]
+    if scope is not None:
+        where.append(scope)
+    return exists().where(*where)
 
 
 def due_order_expression() -> Any:
@@ -162,25 +213,28 @@ def time_split(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any] | 
     legs = list(sess.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id)
                              .order_by(Escalation.id)))
     windows = [(leg.escalated_at, leg.ended_at or at, leg) for leg in legs]
-    by_supplier: dict[str, int] = {}
-    supplier_us = 0
+    # Whole microseconds (timedelta arithmetic, no floats), floored to seconds once per
+    # supplier; the suppliers add up to supplier_seconds and desk takes the rest, exactly.
+    one_us = timedelta(microseconds=1)
+    by_supplier_us: dict[str, int] = {}
     for start, end in result.intervals:
         for w_start, w_end, leg in windows:
-            overlap = (min(end, w_end) - max(start, w_start)).total_seconds()
-            if overlap > 0:
-                supplier_us += int(overlap * 1_000_000)
+            overlap = min(end, w_end) - max(start, w_start)
+            if overlap > timedelta(0):
                 name = leg.supplier.name
-                by_supplier[name] = by_supplier.get(name, 0) + int(overlap)
-    elapsed_us = int(result.elapsed.total_seconds() * 1_000_000)
+                by_supplier_us[name] = by_supplier_us.get(name, 0) + overlap // one_us
+    by_supplier = {name: us // 1_000_000 for name, us in by_supplier_us.items()}
+    supplier_seconds = sum(by_supplier.values())
+    elapsed_seconds = result.elapsed // timedelta(seconds=1)
     calendar = calendar_for(sess, clock.calendar_id)
     paused = split_business_time(
         calendar, [(s, e or at, "customer") for s, e in result.pauses if (e or at) > s]
     ).get("customer")
     return {
         "clock_state": live_state(result, at),
-        "elapsed_seconds": elapsed_us // 1_000_000,
-        "desk_seconds": elapsed_us // 1_000_000 - supplier_us // 1_000_000,
-        "supplier_seconds": supplier_us // 1_000_000,
+        "elapsed_seconds": elapsed_seconds,
+        "desk_seconds": elapsed_seconds - supplier_seconds,
+        "supplier_seconds": supplier_seconds,
         "customer_seconds": int(paused.total_seconds()) if paused else 0,
         "by_supplier": by_supplier,
     }

@@ -188,7 +188,12 @@ def on_desk_public_reply(sess: Session, ticket: Ticket, at: datetime) -> None:
 
 
 def on_requester_comment(sess: Session, ticket: Ticket, at: datetime) -> None:
-    """A public comment of the requester starts an update cycle, if none is running."""
+    """A public comment of the requester starts an update cycle, if none is running.
+
+    Only while the ticket is open (SLA.md): a comment on a resolved ticket starts nothing.
+    """
+    if ticket.status in ("resolved", "closed", "cancelled"):
+        return
     promise = current_promise(sess, ticket)
     if promise is None or promise.update_minutes is None:
         return

@@ -112,10 +112,9 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def dbs(app: Flask) -> Iterator[Any]:
     """A session for arranging data; committed by the factories."""
-    with app.app_context():
-        sess = db.new_session(app)
-        yield sess
-        sess.close()
+    sess = db.new_session(app)
+    yield sess
+    sess.close()
 
 
 def valid_business_id(n: int) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from catalog.agreements.models import AgreementService, AgreementVersion, ServicePromise
-from catalog.agreements.queries import promise_line
+from catalog.agreements.queries import local_date, promise_line
 from catalog.calendars.models import BusinessCalendar
 from catalog.organisations.models import Organisation
 from catalog.promises import validate_lines
@@ -134,6 +134,19 @@ def create_version(sess: Session, org: Organisation, data: dict[str, Any]) -> Ag
     return version
 
 
+def _check_end_after_tickets(sess: Session, version: AgreementVersion, valid_to: Any) -> None:
+    """A frozen version cannot end before a day on which a ticket was received under it."""
+    last = sess.scalar(
+        select(func.max(Ticket.received_at)).where(Ticket.agreement_version_id == version.id)
+    )
+    if last is not None and valid_to < local_date(last):
+        message = (
+            f"Tickets were received under version {version.version_no} until "
+            f"{local_date(last).isoformat()}; it cannot end before that."
+        )
+        raise ValidationFailed(message, details={"fields": {"valid_to": [message]}})
+
+
 def update_version(
     sess: Session, version: AgreementVersion, changes: dict[str, Any]
 ) -> AgreementVersion:
@@ -144,6 +157,8 @@ def update_version(
             f"{', '.join(sorted(substantive))} cannot change. Create a new version instead.",
             code="version_frozen",
         )
+    if changes.get("valid_to") is not None:
+        _check_end_after_tickets(sess, version, changes["valid_to"])
     merged = {
         "valid_from": changes.get("valid_from", version.valid_from),
         "valid_to": changes.get("valid_to", version.valid_to),

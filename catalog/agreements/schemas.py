@@ -78,7 +78,8 @@ class PromiseOut(ma.Schema):
     update_minutes = ma.fields.Integer(allow_none=True)
     calendar_id = ma.fields.Integer()
     warning_percent = ma.fields.Integer()
-    compliance_percent = ma.fields.Decimal(as_string=True)
+    # places: the default (95) reads "95.00" on creation as on any later read
+    compliance_percent = ma.fields.Decimal(as_string=True, places=2)
 
 
 class VersionOut(ma.Schema):

@@ -80,7 +80,8 @@ def subscribe(
         organisation_id=org.id,
         subscribed_on=subscribed_on,
         shares=wanted,
-        price_per_share=Decimal(price),
+        # To the cent, as stored: the answer to this request reads the same as any later read.
+        price_per_share=Decimal(price).quantize(Decimal("0.01")),
         decision_id=decision_id,
         note=note,
     )

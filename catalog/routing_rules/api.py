@@ -64,14 +64,16 @@ class RuleOut(ma.Schema):
 
 
 def _apply(row: RoutingRuleRow, data: dict[str, Any]) -> None:
-    for field, value in data.items():
-        setattr(row, field, str(value) if field == "provider" and value else value)
-    group = db.session().get(ResolverGroup, row.target_group_id)
-    if group is None:
+    # The group is checked before the row changes: looking it up autoflushes the session, and
+    # a rule already stored would be flushed with the unknown group (a foreign key error, 409).
+    target = data.get("target_group_id", row.target_group_id)
+    if db.session().get(ResolverGroup, target) is None:
         raise ValidationFailed(
             "No such group.",
-            details={"fields": {"target_group_id": [f"No group {row.target_group_id}."]}},
+            details={"fields": {"target_group_id": [f"No group {target}."]}},
         )
+    for field, value in data.items():
+        setattr(row, field, str(value) if field == "provider" and value else value)
     try:  # the pure rule checks what the schema cannot (e.g. blank keywords)
         RoutingRule(
             id=row.id or 0,

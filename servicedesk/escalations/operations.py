@@ -29,6 +29,7 @@ from servicedesk.tickets.operations import TicketConflict, open_escalation, reco
 from servicedesk.users.models import User
 from sla import tracking
 from sla.calendar import due_instant
+from sla.clock import ClockEvent, EventType, evaluate
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,19 @@ def plan_hand_off(sess: Session, ticket: Ticket, supplier_id: int | None, at: da
 
 def _customer_resolution_due(sess: Session, ticket: Ticket, at: datetime) -> datetime | None:
     for clock in tracking.clocks_of(sess, ticket, ("resolution",)):
-        if tracking.phase(clock) in tracking.OPEN_PHASES:
+        current = tracking.phase(clock)
+        if current == "paused" and ticket.status == Status.WAITING_FOR_CUSTOMER.value:
+            # Escalating leaves waiting for customer, which resumes the clock (SLA.md):
+            # the slack is against the due instant the clock will have from `at`.
+            events = [*tracking.clock_events(clock), ClockEvent(EventType.RESUME, at)]
+            return evaluate(
+                tracking.calendar_for(sess, clock.calendar_id),
+                clock.target_minutes,
+                events,
+                at,
+                clock.warning_percent,
+            ).due_at
+        if current in tracking.OPEN_PHASES:
             return tracking.evaluate_clock(sess, clock, at).due_at
     return None
 

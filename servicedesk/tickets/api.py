@@ -64,11 +64,14 @@ def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
     sess = db.session()
     now = utcnow()
     single = clocks is None
+    user = current_user()
     if clocks is None:
         clocks = sla_queries.clocks_by_ticket(sess, [ticket])[ticket.id]
-    ticket.allowed_transitions = operations.transitions_for(current_user(), ticket)  # type: ignore[attr-defined]
+    clocks = access.visible_clocks(sess, user, clocks)  # no other supplier's leg
+    ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
     sla = sla_queries.ticket_sla(sess, clocks, now)
     # Where the time went: on a single ticket (lists stay one query per page).
+    single = single and access.sees_time_split(user)
     sla["time_split"] = sla_queries.time_split(sess, ticket, now) if single else None
     ticket.sla = sla  # type: ignore[attr-defined]
     return ticket

@@ -107,11 +107,18 @@ def actor_side(user: User) -> Actor:
     return Actor.CUSTOMER if user.role_enum in CUSTOMER_ROLES else Actor.DESK
 
 
+#: The only ways out of `escalated_to_supplier` by PATCH; the others go through the
+#: escalation legs (withdraw, done).
+PATCH_OUT_OF_ESCALATION = frozenset({Status.RESOLVED, Status.CANCELLED})
+
+
 def transitions_for(user: User, ticket: Ticket) -> list[str]:
     """Statuses `user` may move the ticket to, in lifecycle order (for the UI)."""
     if user.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
         return []
     allowed = allowed_transitions(Status(ticket.status), actor_side(user))
+    if ticket.status == Status.ESCALATED_TO_SUPPLIER.value:
+        allowed = allowed & PATCH_OUT_OF_ESCALATION  # the rest goes through the legs
     return [s.value for s in Status if s in allowed and s not in NEEDS_OPERATION]
 
 
@@ -491,10 +498,7 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
         check_transition(current, wanted, side)
     except TransitionError as exc:
         raise TicketConflict(exc) from exc
-    if current is Status.ESCALATED_TO_SUPPLIER and wanted not in (
-        Status.RESOLVED,
-        Status.CANCELLED,
-    ):
+    if current is Status.ESCALATED_TO_SUPPLIER and wanted not in PATCH_OUT_OF_ESCALATION:
         raise Conflict(
             "The ticket is with a supplier: withdraw the escalation, or have the supplier mark "
             "its part done (POST /tickets/{id}/escalations/{leg}/withdraw or /done).",

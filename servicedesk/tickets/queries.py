@@ -60,7 +60,10 @@ def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
         stmt = stmt.where(Ticket.received_at < args["received_before"])
     if args.get("sla_state"):
         now = utcnow()
-        stmt = stmt.where(or_(*(sla_queries.state_condition(st, now) for st in args["sla_state"])))
+        scope = access.clock_scope(user)  # never another supplier's clocks
+        stmt = stmt.where(
+            or_(*(sla_queries.state_condition(st, now, scope) for st in args["sla_state"]))
+        )
     if "q" in args:
         words = args["q"].split()
         for word in words:

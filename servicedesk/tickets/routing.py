@@ -25,13 +25,19 @@ def ticket_facts(ticket: Ticket) -> TicketFacts:
     )
 
 
-def load_rules(sess: Session) -> list[RoutingRule]:
-    """The active routing rules, in the order they are tried."""
-    rows = sess.scalars(
-        select(RoutingRuleRow)
-        .where(RoutingRuleRow.active.is_(True))
-        .order_by(RoutingRuleRow.precedence, RoutingRuleRow.id)
-    )
+def load_rules(sess: Session, provider: str | None = None) -> list[RoutingRule]:
+    """The active routing rules, in the order they are tried.
+
+    With a provider, only the rules whose target group works for it: a group serves one
+    provider, and agents see tickets by provider, so a rule without a provider condition
+    (keywords only, say) must not hand a THH ticket to an ICT group, where nobody could work it.
+    """
+    stmt = select(RoutingRuleRow).where(RoutingRuleRow.active.is_(True))
+    if provider is not None:
+        stmt = stmt.join(ResolverGroup, ResolverGroup.id == RoutingRuleRow.target_group_id).where(
+            ResolverGroup.provider == provider
+        )
+    rows = sess.scalars(stmt.order_by(RoutingRuleRow.precedence, RoutingRuleRow.id))
     return [row.to_rule() for row in rows]
 
 
@@ -48,7 +54,7 @@ def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:
         .order_by(organisation_account_managers.c.user_id)
         .limit(1)
     )
-    return decide_route(ticket_facts(ticket), load_rules(sess), triage, manager)
+    return decide_route(ticket_facts(ticket), load_rules(sess, ticket.provider), triage, manager)
 
 
 def apply_decision(ticket: Ticket, decision: RoutingDecision) -> None:

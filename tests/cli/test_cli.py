@@ -1,0 +1,231 @@
+"""The `servicedesk` command, run with click's CliRunner against a temporary SQLite file.
+
+The CLI builds its own app from the environment (create_app()), so each test
+points DATABASE_URL at its own file. These tests do not use the suite's shared
+database, so they run the same whatever DATABASE_URL the suite was given.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from servicedesk.cli import main
+from tests.conftest import valid_business_id
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = "sqlite:///" + str(tmp_path / "cli.sqlite3")
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SERVICEDESK_MODE", "test")
+    monkeypatch.setenv("MAIL_FILE", str(tmp_path / "mail.log"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    return url
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def query(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def upgraded(cli_db: str) -> str:
+    result = run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    return cli_db
+
+
+@pytest.fixture
+def org(upgraded: str) -> str:
+    """An organisation in the CLI's database (there is no CLI command to add one)."""
+    from catalog.organisations.operations import create_organisation
+    from servicedesk import db
+    from servicedesk.app import create_app
+
+    app = create_app()
+    business_id = valid_business_id(4242)
+    with db.unit_of_work(app) as sess:
+        create_organisation(
+            sess,
+            business_id=business_id,
+            name="Oriveden kaupunki",
+            kind="municipality",
+            residents=9024,
+        )
+    db.engine_of(app).dispose()
+    return business_id
+
+
+def test_db_upgrade_creates_the_schema_at_head(upgraded):
+    tables = {r[0] for r in query(upgraded, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"tickets", "users", "organisations", "ticket_events", "alembic_version"} <= tables
+    assert run("db", "upgrade").exit_code == 0  # idempotent
+
+
+def test_user_add_creates_a_user_who_can_log_in(upgraded, org):
+    result = run(
+        "user",
+        "add",
+        "Aino.Virtanen@Orivesi.example",
+        "--role",
+        "end_user",
+        "--password",
+        "Salasana-2026",
+        "--org",
+        org,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("aino.virtanen@orivesi.example (end_user)")
+    from servicedesk.app import create_app
+
+    client = create_app().test_client()
+    resp = client.post(
+        "/api/v1/auth/tokens",
+        json={"email": "aino.virtanen@orivesi.example", "password": "Salasana-2026"},
+    )
+    assert resp.status_code == 201
+
+
+def test_user_add_makes_an_agent_of_a_provider(upgraded):
+    result = run(
+        "user",
+        "add",
+        "lauri@kpk.example",
+        "--role",
+        "agent",
+        "--provider",
+        "THH",
+        "--password",
+        "Salasana-2026",
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "superuser"], "Invalid value for '--role'"),
+        (["--role", "end_user", "--org", "1234567-8"], "wrong check digit"),
+        (["--role", "end_user", "--org", "12345678"], "not in the format"),
+        (
+            ["--role", "end_user", "--org", "0201256-6"],
+            "No organisation with business ID 0201256-6",
+        ),
+        (["--role", "end_user"], "belongs to a customer organisation"),
+        (["--role", "agent"], "works for a provider"),
+        (["--role", "admin", "--password", "short"], "at least 10 characters"),
+    ],
+    ids=[
+        "bad_role",
+        "bad_check_digit",
+        "bad_format",
+        "unknown_org",
+        "customer_without_org",
+        "agent_without_provider",
+        "short_password",
+    ],
+)
+def test_user_add_refuses_bad_input_with_a_message(upgraded, args, message):
+    if "--password" not in args:
+        args = [*args, "--password", "Salasana-2026"]
+    result = run("user", "add", "x@example.fi", *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert query(upgraded, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_user_add_refuses_a_taken_email(upgraded):
+    args = ["user", "add", "sama@kpk.example", "--role", "admin", "--password", "Salasana-2026"]
+    assert run(*args).exit_code == 0
+    result = run(*args)
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+
+
+def test_token_create_prints_only_a_token_that_works(upgraded):
+    assert (
+        run(
+            "user", "add", "admin@kpk.example", "--role", "admin", "--password", "Salasana-2026"
+        ).exit_code
+        == 0
+    )
+    result = run("token", "create", "ADMIN@kpk.example")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    token = lines[0]
+    assert token.startswith("sdt_") and token == token.strip()
+    from servicedesk.app import create_app
+
+    client = create_app().test_client()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    assert me.get_json()["email"] == "admin@kpk.example"
+
+
+def test_token_create_for_an_unknown_user_fails(upgraded):
+    result = run("token", "create", "ei.ole@kpk.example")
+    assert result.exit_code == 1
+    assert "No active user ei.ole@kpk.example" in result.output
+
+
+def test_demo_loads_a_realistic_data_set_once(cli_db, monkeypatch):
+    from argon2 import PasswordHasher
+
+    from servicedesk.users import passwords
+
+    # the demo hashes some forty passwords: cheap parameters keep this test quick
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "admin@kpk.example" in result.output  # the credentials are printed
+    statuses = Counter(r[0] for r in query(cli_db, ("SELECT status FROM tickets")))
+    assert sum(statuses.values()) >= 300
+    every_but_escalation = {
+        "new",
+        "assigned",
+        "in_progress",
+        "waiting_for_customer",
+        "resolved",
+        "closed",
+        "cancelled",
+    }
+    assert every_but_escalation <= set(statuses), statuses
+    roles = {r[0] for r in query(cli_db, ("SELECT DISTINCT role FROM users"))}
+    assert roles == {
+        "end_user",
+        "customer_contact",
+        "agent",
+        "supplier_agent",
+        "account_manager",
+        "admin",
+    }
+    providers = {r[0] for r in query(cli_db, ("SELECT DISTINCT provider FROM services"))}
+    families = {r[0] for r in query(cli_db, ("SELECT DISTINCT family FROM services"))}
+    kinds = {r[0] for r in query(cli_db, ("SELECT DISTINCT kind FROM organisations"))}
+    assert providers == {"ICT", "THH"}
+    assert families == {"expert", "application", "infrastructure"}
+    assert {"municipality", "joint_authority"} <= kinds
+    numbers = [r[0] for r in query(cli_db, ("SELECT number FROM tickets"))]
+    assert len(set(numbers)) == len(numbers)
+
+    again = run("demo")
+    assert again.exit_code == 1
+    assert "use --force" in again.output
+    count = query(cli_db, ("SELECT count(*) FROM tickets"))[0][0]
+    assert count == sum(statuses.values())
