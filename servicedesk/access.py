@@ -83,10 +83,13 @@ def can_see_internal(user: User) -> bool:
 
 
 def visible_clocks(sess: Session, user: User, clocks: Sequence[Any]) -> list[Any]:
-    """The SLA clocks `user` may see: a supplier agent sees the customer's clocks and their
-    own supplier's legs, never another supplier's (issue 5); everyone else sees them all."""
-    if user.role_enum is not Role.SUPPLIER_AGENT:
+    """The SLA clocks `user` may see. The supplier leg is between the desk and its supplier:
+    the centre's staff see every clock; a supplier agent the customer's clocks and their own
+    supplier's legs, never another supplier's; the customer side only the customer's clocks."""
+    if can_see_internal(user):
         return list(clocks)
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return [c for c in clocks if c.leg == 0]
     legs = {c.leg for c in clocks if c.leg}
     own = (
         set(
@@ -106,15 +109,17 @@ def clock_scope(user: User) -> ColumnElement[bool]:
     """`visible_clocks` as a WHERE condition on SlaClock (for list filters)."""
     from sla.models import SlaClock
 
-    if user.role_enum is not Role.SUPPLIER_AGENT:
+    if can_see_internal(user):
         return true()
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return SlaClock.leg == 0
     own_legs = select(Escalation.id).where(Escalation.supplier_id == user.supplier_id)
     return (SlaClock.leg == 0) | SlaClock.leg.in_(own_legs)
 
 
 def sees_time_split(user: User) -> bool:
-    """Where the time went names every supplier that held the ticket: not for suppliers."""
-    return user.role_enum is not Role.SUPPLIER_AGENT
+    """Where the time went names every supplier that held the ticket: the centre's staff only."""
+    return can_see_internal(user)
 
 
 def is_desk(user: User) -> bool:

@@ -316,3 +316,21 @@ def test_the_sla_state_filter_looks_only_at_clocks_the_supplier_may_see(api, wor
     assert listed(world.agent_a, "met") == {tickets.t_ab}
     assert listed(world.agent_b, "met") == set()
     assert listed(world.agent_b, "breached") == {tickets.t_b, tickets.t_ab}
+
+
+def test_the_customer_side_sees_only_the_customers_clocks_and_no_supplier_split(
+    api, world, tickets, make
+):
+    """The supplier leg is the centre's business: no supplier clocks or names for customers."""
+    contact = make.user("customer_contact", org=world.org)
+    at = local("2026-11-23 12:00")
+    desk = api.ok("GET", at, f"/tickets/{tickets.t_ab}", world.agent)
+    assert {c["leg"] for c in desk["sla"]["clocks"]} == {0, tickets.leg_ab_a, tickets.leg_ab_b}
+    assert desk["sla"]["time_split"]["by_supplier"]
+    for who in (world.requester, contact):
+        ticket = api.ok("GET", at, f"/tickets/{tickets.t_ab}", who)
+        assert {c["leg"] for c in ticket["sla"]["clocks"]} == {0}
+        assert ticket["sla"]["time_split"] is None
+        explained = api.ok("GET", at, f"/tickets/{tickets.t_ab}/sla", who)
+        assert {c["leg"] for c in explained["clocks"]} == {0}
+        assert explained["time_split"] is None
