@@ -112,9 +112,16 @@ def actor_side(user: User) -> Actor:
 PATCH_OUT_OF_ESCALATION = frozenset({Status.RESOLVED, Status.CANCELLED})
 
 
+def works_as_account_manager(user: User, ticket: Ticket) -> bool:
+    """The account manager a change need or feedback was routed to works it like the desk."""
+    return user.role_enum is Role.ACCOUNT_MANAGER and ticket.assignee_id == user.id
+
+
 def transitions_for(user: User, ticket: Ticket) -> list[str]:
     """Statuses `user` may move the ticket to, in lifecycle order (for the UI)."""
-    if user.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
+    if user.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN) and not (
+        works_as_account_manager(user, ticket)
+    ):
         return []
     allowed = allowed_transitions(Status(ticket.status), actor_side(user))
     if ticket.status == Status.ESCALATED_TO_SUPPLIER.value:
@@ -342,7 +349,11 @@ def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
 def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
     """Apply a PATCH: the desk changes anything, the customer side only the status."""
     side = actor_side(actor)
-    if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
+    if works_as_account_manager(actor, ticket):
+        # A change need or feedback routed to its account manager: they move its status.
+        if set(changes) - {"status"}:
+            raise Forbidden("An account manager changes only the status of the tickets they own.")
+    elif actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
         raise Forbidden("Your role does not change tickets here.")
     if side is Actor.CUSTOMER:
         desk_only = sorted(set(changes) & DESK_FIELDS)

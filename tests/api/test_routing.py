@@ -478,3 +478,43 @@ def test_customers_see_no_routing_rules(client, make, admin, role):
     assert resp.status_code == 200
     assert resp.get_json() == []
     assert_error(client.get(f"/api/v1/routing-rules/{rule['id']}", headers=headers), 404)
+
+
+def test_the_account_manager_works_the_change_need_routed_to_them(client, make, dbs):
+    """Routed to the account manager, a change need is theirs to take forward and resolve."""
+    from catalog.organisations.models import organisation_account_managers
+
+    org = make.org()
+    manager = make.user("account_manager")
+    dbs.execute(
+        organisation_account_managers.insert().values(organisation_id=org.id, user_id=manager.id)
+    )
+    dbs.commit()
+    make.group("ICT", is_triage=True)
+    requester = make.user("end_user", org=org)
+    created = client.post(
+        "/api/v1/tickets",
+        headers=make.auth(requester),
+        json={
+            "type": "change_need",
+            "title": "Uusi raportti",
+            "description": "Tarvitsemme raportin.",
+        },
+    ).get_json()
+    assert created["assignee"]["id"] == manager.id
+    headers = make.auth(manager)
+    read = client.get(f"/api/v1/tickets/{created['id']}", headers=headers)
+    assert "resolved" in read.get_json()["allowed_transitions"]
+    resp = client.patch(
+        f"/api/v1/tickets/{created['id']}",
+        json={"status": "resolved"},
+        headers={**headers, "If-Match": read.headers["ETag"]},
+    )
+    assert resp.status_code == 200
+    assert resp.get_json()["status"] == "resolved"
+    again = client.patch(
+        f"/api/v1/tickets/{created['id']}",
+        json={"title": "Muu"},
+        headers={**headers, "If-Match": resp.headers["ETag"]},
+    )
+    assert again.status_code == 403
