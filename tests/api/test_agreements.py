@@ -14,17 +14,7 @@ from sqlalchemy import select
 
 from catalog.agreements.models import AgreementVersion
 from catalog.agreements.queries import promise_for
-from servicedesk import db
 from tests.api.helpers import assert_error, file_ticket
-
-
-@pytest.fixture
-def dbs(app: Any) -> Any:
-    """A session for arranging data, without holding an app context open for the whole test
-    (the shared fixture does, so every request of a test would reuse one request session)."""
-    sess = db.new_session(app)
-    yield sess
-    sess.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from servicedesk import db
 from tests.api.helpers import assert_error, file_ticket
 
 OFFICE_HOURS = {
@@ -16,15 +15,6 @@ OFFICE_HOURS = {
     "closed_dates": ["2026-12-24"],
     "open_dates": [],
 }
-
-
-@pytest.fixture
-def dbs(app: Any) -> Any:
-    """A session for arranging data, without holding an app context open for the whole test
-    (the shared fixture does, so every request of a test would reuse one request session)."""
-    sess = db.new_session(app)
-    yield sess
-    sess.close()
 
 
 @pytest.fixture

@@ -17,19 +17,9 @@ from sqlalchemy import select
 
 from catalog.agreements.queries import local_date
 from catalog.ownership.operations import subscribe, update_subscription
-from servicedesk import db
 from servicedesk.db import utcnow
 from servicedesk.tickets.models import Ticket
 from tests.api.helpers import assert_error, file_ticket
-
-
-@pytest.fixture
-def dbs(app: Any) -> Any:
-    """A session for arranging data, without holding an app context open for the whole test
-    (the shared fixture does, so every request of a test would reuse one request session)."""
-    sess = db.new_session(app)
-    yield sess
-    sess.close()
 
 
 @pytest.fixture

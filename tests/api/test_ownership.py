@@ -10,21 +10,7 @@ from typing import Any
 
 import pytest
 
-from servicedesk import db
 from tests.api.helpers import assert_error
-
-
-@pytest.fixture
-def dbs(app: Any) -> Any:
-    """Like the shared `dbs`, but without holding an app context open for the whole test.
-
-    The shared fixture keeps one app context pushed, so every request of the test reuses it and
-    its request session: a refused request's unflushed changes would leak into the next request
-    and be committed by it. Here each request gets its own context, session and rollback.
-    """
-    sess = db.new_session(app)
-    yield sess
-    sess.close()
 
 
 @pytest.fixture
