@@ -235,11 +235,17 @@ def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at:
                 append(sess, clock, EventType.CANCEL, at, "ticket cancelled")
             elif after == "resolved" and phase(clock) in OPEN_PHASES:
                 append(sess, clock, EventType.STOP, at, "ticket resolved")
-    for clock in clocks_of(sess, ticket):
+    clocks = clocks_of(sess, ticket)
+    for clock in clocks:
         now = phase(clock)
         event = _customer_clock_event(clock.kind, now, before, after)
         if event is not None:
             append(sess, clock, event[0], at, event[1])
+    if before == "resolved" and after != "closed":
+        # Reopened: a priority changed while it was resolved applies from the reopening.
+        promise = current_promise(sess, ticket)
+        if promise is not None:
+            _switch_targets(sess, clocks, promise, at, f"reopened as {ticket.priority}")
     update_next_due(sess, ticket)
 
 
@@ -256,14 +262,21 @@ def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) ->
     if not existing:
         on_received_late(sess, ticket, promise, at)
         return
-    for clock in existing:
+    _switch_targets(sess, existing, promise, at, why)
+    update_next_due(sess, ticket)
+
+
+def _switch_targets(
+    sess: Session, clocks: Iterable[SlaClock], promise: ServicePromise, at: datetime, why: str
+) -> None:
+    """Open clocks take the promise's targets (a stopped clock's outcome is history)."""
+    for clock in clocks:
         if phase(clock) not in OPEN_PHASES:
             continue
         target = _target(promise, clock.kind)
         if target is not None and target != current_target(clock):
             clock.promise_id = promise.id
             append(sess, clock, EventType.TARGET_CHANGE, at, why, target_minutes=target)
-    update_next_due(sess, ticket)
 
 
 def on_received_late(sess: Session, ticket: Ticket, promise: ServicePromise, at: datetime) -> None:

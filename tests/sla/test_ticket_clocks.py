@@ -446,3 +446,20 @@ def test_the_customer_reads_the_explanation_of_their_own_ticket_only(world):
     assert_error(resp, 404, "not_found")
     resp = world.client.get(f"/api/v1/tickets/{ticket['id']}/sla")
     assert_error(resp, 401, "unauthenticated")
+
+
+def test_a_priority_changed_while_resolved_applies_from_the_reopening(world):
+    """P3 (480 min) resolved after 90 min; raised to P2 (240 min) while resolved; reopened
+    Tue 12:00 with 150 min left: due Tue 14:30 Helsinki. The met response clock stays as it was."""
+    ticket = world.file(hel(2026, 11, 23, 9))
+    world.patch(ticket["id"], hel(2026, 11, 23, 10, 30), status="resolved")
+    world.patch(ticket["id"], hel(2026, 11, 24, 9), priority="P2", priority_reason="laajeni")
+    world.patch(ticket["id"], hel(2026, 11, 24, 12), who="requester", status="in_progress")
+
+    reopened = world.get(ticket["id"], hel(2026, 11, 24, 13))
+    resolution = clock(reopened, "resolution")
+    assert resolution["target_minutes"] == 240
+    assert resolution["due_at"] == "2026-11-24T12:30:00Z"
+    assert clock(reopened, "response")["target_minutes"] == 120
+    explained = clock(world.explain(ticket["id"], hel(2026, 11, 24, 13)), "resolution")
+    assert [e["type"] for e in explained["events"]] == ["start", "stop", "resume", "target_change"]
