@@ -17,6 +17,7 @@ from servicedesk import access, db
 from servicedesk.auth import current_user
 from servicedesk.enums import Role
 from servicedesk.errors import Conflict, NotFound, ValidationFailed
+from servicedesk.escalations.models import Escalation
 from servicedesk.schemas import StrictSchema
 from servicedesk.tickets.priority import PRIORITIES
 
@@ -61,6 +62,25 @@ class ContractIn(StrictSchema):
     promises = ma.fields.List(ma.fields.Nested(ContractPromiseIn), load_default=list)
 
 
+class SupplierPatch(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(1, 200))
+    business_id = ma.fields.String(allow_none=True, validate=ma.validate.Length(1, 9))
+    contact_email = ma.fields.Email()
+    contact_phone = ma.fields.String(allow_none=True, validate=ma.validate.Length(1, 40))
+
+
+class ContractPatch(StrictSchema):
+    name = ma.fields.String(validate=ma.validate.Length(1, 200))
+    valid_from = ma.fields.Date()
+    valid_to = ma.fields.Date(allow_none=True)
+    calendar_id = ma.fields.Integer()
+    promises = ma.fields.List(ma.fields.Nested(ContractPromiseIn))
+
+
+#: What stays editable once an escalation was measured on the contract.
+CONTRACT_ALWAYS_EDITABLE = frozenset({"name", "valid_to"})
+
+
 class ContractOut(ma.Schema):
     id = ma.fields.Integer()
     supplier_id = ma.fields.Integer()
@@ -79,6 +99,14 @@ def _supplier(supplier_id: int) -> Supplier:
     )
     if row is None or not visible:
         raise NotFound(f"No supplier {supplier_id}.")
+    return row
+
+
+def _contract(contract_id: int) -> UnderpinningContract:
+    row = db.session().get(UnderpinningContract, contract_id)
+    if row is None:
+        raise NotFound(f"No contract {contract_id}.")
+    _supplier(row.supplier_id)  # 404 unless the caller may see the supplier
     return row
 
 
@@ -134,6 +162,77 @@ class SupplierById(MethodView):
     def get(self, supplier_id: int) -> Supplier:
         """One supplier."""
         return _supplier(supplier_id)
+
+    @blp.arguments(SupplierPatch)
+    @blp.response(200, SupplierOut)
+    def patch(self, data: dict[str, Any], supplier_id: int) -> Supplier:
+        """Change a supplier's name or contacts (admin)."""
+        access.require_admin(current_user())
+        row = _supplier(supplier_id)
+        sess = db.session()
+        if "name" in data and sess.scalar(
+            select(Supplier).where(Supplier.name == data["name"], Supplier.id != row.id)
+        ):
+            raise Conflict(f"A supplier named {data['name']} exists.", code="name_taken")
+        for field, value in data.items():
+            setattr(row, field, value)
+        sess.flush()
+        return row
+
+
+@blp.route("/contracts/<int:contract_id>")
+class ContractById(MethodView):
+    @blp.response(200, ContractOut)
+    def get(self, contract_id: int) -> UnderpinningContract:
+        """One underpinning contract."""
+        return _contract(contract_id)
+
+    @blp.arguments(ContractPatch)
+    @blp.response(200, ContractOut)
+    def patch(self, data: dict[str, Any], contract_id: int) -> UnderpinningContract:
+        """Change a contract (admin); once an escalation was measured on it, only its name and
+        end: the supplier's history is not rewritten."""
+        access.require_admin(current_user())
+        row = _contract(contract_id)
+        sess = db.session()
+        substantive = set(data) - CONTRACT_ALWAYS_EDITABLE
+        used = sess.scalar(select(Escalation.id).where(Escalation.contract_id == row.id).limit(1))
+        if substantive and used is not None:
+            raise Conflict(
+                f"Escalations were measured on this contract; its {', '.join(sorted(substantive))} "
+                "cannot change. Add a new contract instead.",
+                code="contract_frozen",
+            )
+        merged = {
+            "calendar_id": data.get("calendar_id", row.calendar_id),
+            "valid_from": data.get("valid_from", row.valid_from),
+            "valid_to": data.get("valid_to", row.valid_to),
+            "promises": data.get(
+                "promises",
+                [
+                    {
+                        c: getattr(p, c)
+                        for c in (
+                            "service_id",
+                            "family",
+                            "priority",
+                            "response_minutes",
+                            "resolution_minutes",
+                            "warning_percent",
+                        )
+                    }
+                    for p in row.promises
+                ],
+            ),
+        }
+        _check_contract(merged)
+        promises = data.pop("promises", None)
+        for field, value in data.items():
+            setattr(row, field, value)
+        if promises is not None:
+            row.promises = [ContractPromise(**p) for p in promises]
+        sess.flush()
+        return row
 
 
 @blp.route("/suppliers/<int:supplier_id>/contracts")
