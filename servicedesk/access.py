@@ -122,11 +122,6 @@ def sees_time_split(user: User) -> bool:
     return can_see_internal(user)
 
 
-def is_desk(user: User) -> bool:
-    """Agents and admins work tickets; everyone else reads or acts as the customer."""
-    return user.role_enum in (Role.AGENT, Role.ADMIN)
-
-
 def require_admin(user: User) -> None:
     if user.role_enum is not Role.ADMIN:
         raise Forbidden("Only an administrator may do this.")

@@ -14,8 +14,6 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servicedesk.errors import ApiError
 
-MAX_LIMIT = 200
-
 
 @dataclass(frozen=True)
 class SortKey:

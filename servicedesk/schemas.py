@@ -70,10 +70,3 @@ class StrictSchema(ma.Schema):
 class PageArgs(StrictSchema):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))
     cursor = ma.fields.String(load_default=None)
-
-
-class Ref(ma.Schema):
-    """A reference to another record: its id and a label to show."""
-
-    id = ma.fields.Integer()
-    name = ma.fields.String()
