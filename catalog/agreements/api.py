@@ -63,8 +63,9 @@ class Agreements(MethodView):
     @blp.response(201, VersionOut)
     def post(self, data: dict[str, Any], org_id: int) -> AgreementVersion:
         """Add a version (admin): service lines with start dates, promises, prices."""
+        org = visible_organisation(org_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
-        return _out(operations.create_version(db.session(), visible_organisation(org_id), data))
+        return _out(operations.create_version(db.session(), org, data))
 
 
 @blp.route("/agreements/<int:version_id>")
@@ -78,8 +79,9 @@ class AgreementById(MethodView):
     @blp.response(200, VersionOut)
     def patch(self, data: dict[str, Any], version_id: int) -> AgreementVersion:
         """Change a version (admin); once tickets froze it, only its end, deadline and notes."""
+        version = _visible_version(version_id)  # 404 before 403
         access.require_admin(current_user())
-        return _out(operations.update_version(db.session(), _visible_version(version_id), data))
+        return _out(operations.update_version(db.session(), version, data))
 
 
 @blp.route("/organisations/<int:org_id>/entitlement")
@@ -134,8 +136,8 @@ class AccountManagers(MethodView):
     @blp.response(200, UserOut(many=True))
     def put(self, data: dict[str, Any], org_id: int) -> list[User]:
         """Replace the organisation's account managers (admin)."""
+        org = visible_organisation(org_id)  # 404 before 403
         access.require_admin(current_user())
-        org = visible_organisation(org_id)
         sess = db.session()
         wanted = sorted(set(data["user_ids"]))
         users = list(sess.scalars(select(User).where(User.id.in_(wanted))))

@@ -59,8 +59,8 @@ class Subscriptions(MethodView):
     @blp.response(201, SubscriptionOut)
     def post(self, data: dict[str, Any], org_id: int) -> ShareSubscription:
         """Subscribe shares (admin): one per resident for a municipality, else one."""
+        org = visible_organisation(org_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
-        org = visible_organisation(org_id)
         return _sub_out(operations.subscribe(db.session(), org, **data))
 
 

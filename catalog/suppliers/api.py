@@ -167,8 +167,8 @@ class SupplierById(MethodView):
     @blp.response(200, SupplierOut)
     def patch(self, data: dict[str, Any], supplier_id: int) -> Supplier:
         """Change a supplier's name or contacts (admin)."""
+        row = _supplier(supplier_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
-        row = _supplier(supplier_id)
         sess = db.session()
         if "name" in data and sess.scalar(
             select(Supplier).where(Supplier.name == data["name"], Supplier.id != row.id)
@@ -192,8 +192,8 @@ class ContractById(MethodView):
     def patch(self, data: dict[str, Any], contract_id: int) -> UnderpinningContract:
         """Change a contract (admin); once an escalation was measured on it, only its name and
         end: the supplier's history is not rewritten."""
+        row = _contract(contract_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
-        row = _contract(contract_id)
         sess = db.session()
         substantive = set(data) - CONTRACT_ALWAYS_EDITABLE
         used = sess.scalar(select(Escalation.id).where(Escalation.contract_id == row.id).limit(1))
@@ -253,8 +253,8 @@ class Contracts(MethodView):
     @blp.response(201, ContractOut)
     def post(self, data: dict[str, Any], supplier_id: int) -> UnderpinningContract:
         """Add a contract with its promises (admin), on the supplier's calendar."""
+        _supplier(supplier_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
-        _supplier(supplier_id)
         _check_contract(data)
         promises = data.pop("promises")
         row = UnderpinningContract(supplier_id=supplier_id, **data)

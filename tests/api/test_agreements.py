@@ -565,9 +565,12 @@ def test_a_version_that_tickets_froze_cannot_end_before_its_last_ticket_was_rece
 
 
 @pytest.mark.parametrize("role", ["agent", "account_manager", "customer_contact"])
-def test_only_an_admin_writes_agreements(client, make, admin, desk, role):
+def test_only_an_admin_writes_agreements(client, make, admin, desk, role, dbs):
     org = desk["org"]
-    headers = make.auth(make.user(role, org=org if role == "customer_contact" else None))
+    user = make.user(role, org=org if role == "customer_contact" else None)
+    if role == "account_manager":  # their own customer: they see it, and still may not write
+        _manage(dbs, org, user)
+    headers = make.auth(user)
     resp = post_version(client, headers, org, {"valid_from": "2030-01-01"})
     assert_error(resp, 403, "forbidden")
     version = _the_version(client, admin, org)
@@ -629,14 +632,29 @@ def test_only_account_managers_can_be_assigned_to_an_organisation(client, make, 
     assert client.get(url, headers=admin).get_json() == []
 
 
-def test_only_an_admin_assigns_account_managers(client, make, admin):
+def test_only_an_admin_assigns_account_managers(client, make, admin, dbs):
     org = make.org()
     manager = make.user("account_manager")
+    _manage(dbs, org, manager)  # their own customer: they see it, and still may not assign
     url = f"/api/v1/organisations/{org.id}/account-managers"
     for headers in (make.auth(make.user("agent")), make.auth(manager)):
-        resp = client.put(url, json={"user_ids": [manager.id]}, headers=headers)
+        resp = client.put(url, json={"user_ids": []}, headers=headers)
         assert_error(resp, 403, "forbidden")
-    assert client.get(url, headers=admin).get_json() == []
+    assert [u["id"] for u in client.get(url, headers=admin).get_json()] == [manager.id]
+
+
+def test_an_account_manager_of_another_customer_gets_404_on_its_agreement_writes(
+    client, make, admin
+):
+    org = make.org()
+    stranger = make.auth(make.user("account_manager"))
+    resp = client.put(
+        f"/api/v1/organisations/{org.id}/account-managers", json={"user_ids": []}, headers=stranger
+    )
+    assert_error(resp, 404, "not_found")
+    assert_error(
+        post_version(client, stranger, org, {"valid_from": "2030-01-01"}), 404, "not_found"
+    )
 
 
 # --- promise lookup on stored rows ----------------------------------------------------------
@@ -708,3 +726,12 @@ def test_promise_lookup_never_mixes_lines_of_another_version(client, make, admin
     ).all()
     dbs.commit()
     assert sorted(stored) == sorted([old["id"], new["id"]])
+
+
+def _manage(dbs, org, user) -> None:
+    from catalog.organisations.models import organisation_account_managers
+
+    dbs.execute(
+        organisation_account_managers.insert().values(organisation_id=org.id, user_id=user.id)
+    )
+    dbs.commit()

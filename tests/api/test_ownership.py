@@ -320,9 +320,16 @@ def test_patching_an_unknown_subscription_is_404(client, admin):
 
 
 @pytest.mark.parametrize("role", ["agent", "account_manager", "customer_contact", "end_user"])
-def test_only_an_admin_writes_the_owners_register(client, make, admin, role):
+def test_only_an_admin_writes_the_owners_register(client, make, admin, role, dbs):
     org = make.org(entitled=False, residents=100)
     user = make.user(role, org=org if role in ("customer_contact", "end_user") else None)
+    if role == "account_manager":  # their own customer: they see it, and still may not write
+        from catalog.organisations.models import organisation_account_managers
+
+        dbs.execute(
+            organisation_account_managers.insert().values(organisation_id=org.id, user_id=user.id)
+        )
+        dbs.commit()
     headers = make.auth(user)
     assert_error(subscribe(client, headers, org.id, subscribed_on="2015-01-01"), 403, "forbidden")
 
