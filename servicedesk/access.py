@@ -6,9 +6,6 @@ record they may not see exists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
@@ -82,31 +79,13 @@ def can_see_internal(user: User) -> bool:
     return user.role_enum in STAFF_ROLES
 
 
-def visible_clocks(sess: Session, user: User, clocks: Sequence[Any]) -> list[Any]:
-    """The SLA clocks `user` may see. The supplier leg is between the desk and its supplier:
-    the centre's staff see every clock; a supplier agent the customer's clocks and their own
-    supplier's legs, never another supplier's; the customer side only the customer's clocks."""
-    if can_see_internal(user):
-        return list(clocks)
-    if user.role_enum is not Role.SUPPLIER_AGENT:
-        return [c for c in clocks if c.leg == 0]
-    legs = {c.leg for c in clocks if c.leg}
-    own = (
-        set(
-            sess.scalars(
-                select(Escalation.id).where(
-                    Escalation.id.in_(legs), Escalation.supplier_id == user.supplier_id
-                )
-            )
-        )
-        if legs
-        else set()
-    )
-    return [c for c in clocks if c.leg == 0 or c.leg in own]
-
-
 def clock_scope(user: User) -> ColumnElement[bool]:
-    """`visible_clocks` as a WHERE condition on SlaClock (for list filters)."""
+    """The SLA clocks `user` may see, as a WHERE condition on SlaClock.
+
+    The supplier leg is between the desk and its supplier: the centre's staff see every
+    clock; a supplier agent the customer's clocks and their own supplier's legs, never
+    another supplier's; the customer side only the customer's clocks.
+    """
     from sla.models import SlaClock
 
     if can_see_internal(user):

@@ -12,7 +12,7 @@ from catalog.calendars.models import BusinessCalendar
 from servicedesk import access, db
 from servicedesk.auth import current_user
 from servicedesk.db import utcnow
-from servicedesk.errors import NotFound, ValidationFailed
+from servicedesk.errors import ValidationFailed
 from servicedesk.schemas import StrictSchema, UTCDateTimeField
 from sla import queries
 from sla.calendar import Calendar, CalendarError
@@ -166,8 +166,9 @@ class TimeSplitOut(ma.Schema):
     elapsed_seconds = ma.fields.Integer()
     desk_seconds = ma.fields.Integer()
     supplier_seconds = ma.fields.Integer()
-    customer_seconds = ma.fields.Integer(metadata={
-        "description": "Business time paused, waiting for the customer (not in elapsed)."})
+    customer_seconds = ma.fields.Integer(
+        metadata={"description": "Business time paused, waiting for the customer (not in elapsed)."}
+    )
     by_supplier = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
 
 
@@ -188,6 +189,4 @@ class TicketSla(MethodView):
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
-        if ticket is None:
-            raise NotFound(f"No ticket {ticket_id}.")
         return queries.explain(sess, ticket, utcnow(), viewer=user)

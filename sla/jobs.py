@@ -13,13 +13,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlalchemy import exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from catalog.agreements.models import AgreementVersion
 from catalog.groups.models import ResolverGroup
 from catalog.organisations.models import Organisation, organisation_account_managers
-from servicedesk.db import utcnow
+from servicedesk.db import upsert_insert, utcnow
 from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.operations import enqueue
 from servicedesk.tickets.models import Ticket
@@ -47,10 +46,8 @@ def _has_alert(kind: str):  # type: ignore[no-untyped-def]
 
 def _insert_alert(sess: Session, clock: SlaClock, kind: str, at: datetime) -> bool:
     """Record the alert unless it exists (the unique constraint decides, not luck)."""
-    dialect = sess.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(SlaAlert)
+        upsert_insert(sess)(SlaAlert)
         .values(clock_id=clock.id, kind=kind, at=at, recorded_at=utcnow())
         .on_conflict_do_nothing(index_elements=["clock_id", "kind"])
         .returning(SlaAlert.id)

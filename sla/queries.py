@@ -44,13 +44,19 @@ def summary(clock: SlaClock, result: ClockResult, at: datetime) -> dict[str, Any
     }
 
 
-def clocks_by_ticket(sess: Session, tickets: Sequence[Ticket]) -> dict[int, list[SlaClock]]:
-    """Every clock of a page of tickets, in one query."""
+def clocks_by_ticket(
+    sess: Session, tickets: Sequence[Ticket], viewer: Any = None
+) -> dict[int, list[SlaClock]]:
+    """The clocks of a page of tickets in one query; with a `viewer`, only those they may see
+    (`servicedesk.access.clock_scope`)."""
+    from servicedesk import access
+
     found: dict[int, list[SlaClock]] = {t.id: [] for t in tickets}
     if found:
-        rows = sess.scalars(
-            select(SlaClock).where(SlaClock.ticket_id.in_(list(found))).order_by(SlaClock.id)
-        )
+        stmt = select(SlaClock).where(SlaClock.ticket_id.in_(list(found)))
+        if viewer is not None:
+            stmt = stmt.where(access.clock_scope(viewer))
+        rows = sess.scalars(stmt.order_by(SlaClock.id))
         for clock in rows:
             found[clock.ticket_id].append(clock)
     return found
@@ -67,13 +73,11 @@ def ticket_sla(sess: Session, clocks: Sequence[SlaClock], at: datetime) -> dict[
 def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> dict[str, Any]:
     """Each clock explained: counted intervals, pauses, targets, the promise line used.
 
-    With a `viewer`, only what that user may see (`servicedesk.access.visible_clocks`).
+    With a `viewer`, only what that user may see (`servicedesk.access.clock_scope`).
     """
     from servicedesk import access
 
-    clocks = clocks_by_ticket(sess, [ticket])[ticket.id]
-    if viewer is not None:
-        clocks = access.visible_clocks(sess, viewer, clocks)
+    clocks = clocks_by_ticket(sess, [ticket], viewer)[ticket.id]
     version = (
         sess.get(AgreementVersion, ticket.agreement_version_id)
         if ticket.agreement_version_id
@@ -205,13 +209,22 @@ def time_split(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any] | 
     """
     from servicedesk.escalations.models import Escalation
 
-    clock = next((c for c in clocks_by_ticket(sess, [ticket])[ticket.id]
-                  if c.kind == "resolution" and c.leg == 0), None)
+    clock = next(
+        (
+            c
+            for c in clocks_by_ticket(sess, [ticket])[ticket.id]
+            if c.kind == "resolution" and c.leg == 0
+        ),
+        None,
+    )
     if clock is None:
         return None
     result = evaluate_clock(sess, clock, at)
-    legs = list(sess.scalars(select(Escalation).where(Escalation.ticket_id == ticket.id)
-                             .order_by(Escalation.id)))
+    legs = list(
+        sess.scalars(
+            select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)
+        )
+    )
     windows = [(leg.escalated_at, leg.ended_at or at, leg) for leg in legs]
     # Whole microseconds (timedelta arithmetic, no floats), floored to seconds once per
     # supplier; the suppliers add up to supplier_seconds and desk takes the rest, exactly.

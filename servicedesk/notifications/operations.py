@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from servicedesk.db import utcnow
+from servicedesk.db import upsert_insert, utcnow
 from servicedesk.notifications.models import OutboxMessage
 
 _SUBJECT_MAX = 300
@@ -60,9 +59,8 @@ def enqueue(
     sess.flush()  # the caller's pending rows first (e.g. the ticket this mail refers to)
     dialect = sess.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        dml = sqlite.insert if dialect == "sqlite" else postgresql.insert
         stmt = (
-            dml(OutboxMessage)
+            upsert_insert(sess)(OutboxMessage)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[OutboxMessage.dedup_key])
             .returning(OutboxMessage)

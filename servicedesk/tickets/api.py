@@ -60,14 +60,14 @@ def etag_of(ticket: Ticket) -> str:
 
 def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
     """The ticket with what the caller needs beside it (transient attributes): the statuses
-    they may move it to, and its SLA clocks evaluated now."""
+    they may move it to, and the SLA clocks they may see (`clocks`: already scoped), evaluated
+    now."""
     sess = db.session()
     now = utcnow()
     single = clocks is None
     user = current_user()
     if clocks is None:
-        clocks = sla_queries.clocks_by_ticket(sess, [ticket])[ticket.id]
-    clocks = access.visible_clocks(sess, user, clocks)  # no other supplier's leg
+        clocks = sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
     ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
     sla = sla_queries.ticket_sla(sess, clocks, now)
     # Where the time went: on a single ticket (lists stay one query per page).
@@ -95,7 +95,7 @@ class Tickets(MethodView):
             args["limit"],
             args["cursor"],
         )
-        clocks = sla_queries.clocks_by_ticket(db.session(), items)
+        clocks = sla_queries.clocks_by_ticket(db.session(), items, user)
         return {"items": [ticket_out(t, clocks[t.id]) for t in items], "next_cursor": cursor}
 
     @blp.arguments(TicketCreate)

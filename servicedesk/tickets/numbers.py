@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from servicedesk.db import upsert_insert
 from servicedesk.tickets.models import TicketNumberCounter
 
 PREFIX = "KPK"
@@ -12,8 +12,7 @@ PREFIX = "KPK"
 
 def next_ticket_number(sess: Session, year: int) -> str:
     """Take the year's next running number atomically (an upsert that returns the new value)."""
-    dialect = sess.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert_insert(sess)
     table = TicketNumberCounter.__table__
     stmt = (
         insert(table)

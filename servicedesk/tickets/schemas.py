@@ -93,9 +93,15 @@ class TicketSla(ma.Schema):
         metadata={"description": "The agreement has no promise for this service and priority."}
     )
     clocks = ma.fields.List(ma.fields.Nested(ClockSummary))
-    time_split = ma.fields.Dict(allow_none=True, metadata={"description": (
-        "Single-ticket answers: the resolution clock's business time split into desk, "
-        "supplier and customer (see GET /tickets/{id}/sla).")})
+    time_split = ma.fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": (
+                "Single-ticket answers: the resolution clock's business time split into desk, "
+                "supplier and customer (see GET /tickets/{id}/sla)."
+            )
+        },
+    )
 
 
 class TicketCreate(StrictSchema):
