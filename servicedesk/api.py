@@ -38,7 +38,8 @@ API_SETTINGS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Served from our own static folder (vendored from npm): the docs work offline, under the CSP.
+    "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui-dist-5.35.0/",
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
@@ -77,6 +78,7 @@ def init_api(app: Flask) -> Api:
     from catalog.routing_rules.api import blp as routing_blp
     from catalog.services.api import blp as services_blp
     from catalog.suppliers.api import blp as suppliers_blp
+    from servicedesk.canned.api import blp as canned_blp
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
@@ -96,6 +98,7 @@ def init_api(app: Flask) -> Api:
         tickets_blp,
         escalations_blp,
         sla_blp,
+        canned_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

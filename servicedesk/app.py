@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template
+from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
@@ -36,7 +36,8 @@ class IdConverter(IntegerConverter):
 
 
 def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Flask:
-    app = ServiceDeskFlask(__name__, instance_relative_config=True)
+    # No app-wide static folder: the web blueprint serves /static (vendored files included).
+    app = ServiceDeskFlask(__name__, instance_relative_config=True, static_folder=None)
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     settings: Settings = load_settings(app.instance_path, env)
@@ -59,6 +60,10 @@ def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | No
 
     init_api(app)
 
+    from servicedesk.web import init_web
+
+    init_web(app)
+
     @app.get("/healthz")
     def healthz() -> Response:
         """Liveness and database reachability, for the load balancer."""
@@ -67,10 +72,6 @@ def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | No
         except Exception:  # the probe answers, whatever the database does
             return errors.error_response(503, "unavailable", "The database does not answer.")
         return jsonify({"status": "ok"})
-
-    @app.get("/")
-    def index() -> str:
-        return render_template("index.html")
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:

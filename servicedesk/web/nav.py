@@ -1,0 +1,53 @@
+"""What every page's header shows: the queues with their counts, and who is logged in."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from servicedesk import db
+from servicedesk.enums import Role
+from servicedesk.web.blueprint import bp
+
+log = logging.getLogger(__name__)
+
+ROLE_LABELS = {
+    Role.END_USER: _l("end user"),
+    Role.CUSTOMER_CONTACT: _l("customer contact"),
+    Role.AGENT: _l("desk agent"),
+    Role.SUPPLIER_AGENT: _l("supplier agent"),
+    Role.ACCOUNT_MANAGER: _l("account manager"),
+    Role.ADMIN: _l("administrator"),
+}
+
+
+def role_label(user: Any) -> str:
+    label = str(ROLE_LABELS[user.role_enum])
+    if getattr(user, "desk", None) == "joint":
+        return f"{label} ({_l('joint first line')})"
+    if user.role_enum is Role.AGENT and user.provider:
+        return f"{label} ({user.provider})"
+    return label
+
+
+def nav_items() -> list[dict[str, Any]]:
+    """The header's links. An error page must render even when the database is down, so a
+    failure here costs the counts, never the page."""
+    if not current_user.is_authenticated:
+        return []
+    from servicedesk.web.queues import nav_entries
+
+    try:
+        return nav_entries(current_user)
+    except Exception:  # the header never takes a page down with it
+        log.exception("navigation counts failed")
+        db.session().rollback()
+        return []
+
+
+@bp.app_context_processor
+def _header() -> dict[str, Any]:
+    return {"nav_items": nav_items, "role_label": role_label}
