@@ -181,6 +181,12 @@ def language() -> Response:
     return redirect(safe_next(request.form.get("next"), url_for("web.index")), code=303)
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page (the API docs included)."""
+    return bp.send_static_file("favicon.svg")
+
+
 @bp.get("/")
 def index() -> Any:
     """The front door: the desk for staff, the login page for everybody else."""
