@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from catalog.groups.models import ResolverGroup
 from servicedesk import db
@@ -67,8 +68,8 @@ def _form(reply: CannedReply | None = None) -> CannedReplyForm:
                 "active": reply.active,
             }
         )
-    form.group_id.choices = [("", _("Every agent"))] + [
-        (str(g.id), f"{g.name} ({g.provider})") for g in _groups()
+    form.group_id.choices = [SelectChoice("", _("Every agent"))] + [
+        SelectChoice(str(g.id), g.name, optgroup=g.provider) for g in _groups()
     ]
     return form
 

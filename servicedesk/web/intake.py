@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from catalog.agreements.queries import entitlement_for, local_date
 from catalog.gate import Refusal, RefusalReason
@@ -195,13 +196,16 @@ def _search_context(sess: Session, user: User, q: str) -> dict[str, Any]:
     }
 
 
-def _service_choices(entitlement: Entitlement) -> list[tuple[str, str]]:
-    choices = [("", _("Not known yet: the triage group classifies it"))]
-    choices += [
-        (str(s.service.id), f"{s.service.code} · {s.name} ({s.service.provider})")
+def _service_choices(entitlement: Entitlement) -> list[SelectChoice]:
+    """The services the agent may log now, grouped by centre."""
+    out = [SelectChoice("", _("Not known yet: the triage group classifies it"))]
+    out += [
+        SelectChoice(
+            str(s.service.id), f"{s.service.code} · {s.name}", optgroup=s.service.provider
+        )
         for s in entitlement.selectable
     ]
-    return choices
+    return out
 
 
 def _received_utc(value: datetime | None) -> datetime | None:

@@ -18,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from servicedesk.tickets.priority import PRIORITIES
@@ -37,6 +38,11 @@ LEVELS = ("high", "medium", "low")
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
+def choices(pairs: Any) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms' choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class NewTicketForm(FlaskForm):
     """A ticket logged for a caller: the operation `create_ticket` decides the rest."""
 
@@ -45,7 +51,7 @@ class NewTicketForm(FlaskForm):
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=200)])
     type = SelectField(
         _l("Type"),
-        choices=[(t, TYPE_LABELS[t]) for t in TICKET_TYPES],
+        choices=choices((t, TYPE_LABELS[t]) for t in TICKET_TYPES),
         default="incident",
         validators=[DataRequired()],
     )
@@ -57,22 +63,26 @@ class NewTicketForm(FlaskForm):
         render_kw={"rows": 6},
     )
     impact = SelectField(
-        _l("Impact"), choices=[(v, LEVEL_LABELS[v]) for v in LEVELS], default="medium"
+        _l("Impact"), choices=choices((v, LEVEL_LABELS[v]) for v in LEVELS), default="medium"
     )
     urgency = SelectField(
-        _l("Urgency"), choices=[(v, LEVEL_LABELS[v]) for v in LEVELS], default="medium"
+        _l("Urgency"), choices=choices((v, LEVEL_LABELS[v]) for v in LEVELS), default="medium"
     )
     priority = SelectField(
         _l("Priority override"),
-        choices=[("", _l("No override: the matrix decides"))]
-        + [(p, PRIORITY_LABELS[p]) for p in PRIORITIES],
+        choices=choices(
+            [("", _l("No override: the matrix decides"))]
+            + [(p, PRIORITY_LABELS[p]) for p in PRIORITIES]
+        ),
         default="",
     )
     priority_reason = StringField(
         _l("Reason for the override"), validators=[Optional(), Length(max=500)]
     )
     channel = SelectField(
-        _l("Channel"), choices=[(c, CHANNEL_LABELS[c]) for c in DESK_CHANNELS], default="phone"
+        _l("Channel"),
+        choices=choices((c, CHANNEL_LABELS[c]) for c in DESK_CHANNELS),
+        default="phone",
     )
     received_at = DateTimeLocalField(
         _l("Received (Helsinki time)"),
@@ -94,7 +104,7 @@ class CannedReplyForm(FlaskForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     group_id = SelectField(_l("Used by"), choices=[], validate_choice=True)
-    locale = SelectField(_l("Language"), choices=list(CANNED_LOCALES), default="")
+    locale = SelectField(_l("Language"), choices=choices(CANNED_LOCALES), default="")
     body = TextAreaField(
         _l("Text"), validators=[DataRequired(), Length(max=20000)], render_kw={"rows": 8}
     )
