@@ -13,8 +13,9 @@ from catalog.organisations.models import Organisation, organisation_account_mana
 from servicedesk.enums import STAFF_ROLES, Role
 from servicedesk.errors import Forbidden, NotFound
 from servicedesk.escalations.models import Escalation
-from servicedesk.tickets.models import Ticket
-from servicedesk.users.models import User
+from servicedesk.tickets.lifecycle import TERMINAL_STATUSES, Status
+from servicedesk.tickets.models import Ticket, TicketEvent
+from servicedesk.users.models import JOINT_DESK, User
 
 
 def managed_organisation_ids(user: User):
@@ -24,11 +25,31 @@ def managed_organisation_ids(user: User):
     )
 
 
+def is_joint_desk(user: User) -> bool:
+    """An agent of the joint first line: works on ICT and THH tickets alike."""
+    return user.role_enum is Role.AGENT and user.desk == JOINT_DESK
+
+
+def joint_desk_scope(user: User) -> ColumnElement[bool]:
+    """The joint first line's tickets: its own provider's, either provider's untaken ones
+    (new or unassigned, not closed or cancelled), and every ticket it acted on, so that a
+    ticket it moved across providers stays in its sight."""
+    untaken = (Ticket.status == Status.NEW.value) | Ticket.assignee_id.is_(None)
+    acted_on = exists().where(TicketEvent.ticket_id == Ticket.id, TicketEvent.actor_id == user.id)
+    return (
+        (Ticket.provider == user.provider)
+        | (untaken & Ticket.status.not_in([s.value for s in TERMINAL_STATUSES]))
+        | acted_on
+    )
+
+
 def ticket_scope(user: User) -> ColumnElement[bool]:
     """The tickets `user` may see, as a WHERE condition."""
     role = user.role_enum
     if role is Role.ADMIN:
         return true()
+    if is_joint_desk(user):
+        return joint_desk_scope(user)
     if role is Role.AGENT:
         return Ticket.provider == user.provider if user.provider else false()
     if role is Role.CUSTOMER_CONTACT:

@@ -145,6 +145,12 @@ def user() -> None:
     default=None,
     help="For agents: which centre they work for.",
 )
+@click.option(
+    "--desk",
+    type=click.Choice(["joint"]),
+    default=None,
+    help="For agents: 'joint' works on both centres' tickets (the joint first line).",
+)
 def user_add(
     email: str,
     role: str,
@@ -152,6 +158,7 @@ def user_add(
     business_id: str | None,
     name: str | None,
     provider: str | None,
+    desk: str | None,
 ) -> None:
     """Add a user."""
     from catalog.business_id import BusinessIdError, normalise_business_id
@@ -177,8 +184,10 @@ def user_add(
                 organisation_id=org_id,
                 provider=provider,
                 password=password,
+                desk=desk,
             )
-            click.echo(f"user {created.id} {created.email} ({created.role})")
+            joint = ", joint desk" if created.desk else ""
+            click.echo(f"user {created.id} {created.email} ({created.role}{joint})")
     except (ApiError, BusinessIdError) as exc:
         details = getattr(exc, "details", {}).get("fields")
         raise click.ClickException(f"{exc}" + (f" {details}" if details else "")) from exc

@@ -31,10 +31,11 @@ from catalog.services.models import Service
 from catalog.services.operations import create_service
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
 from servicedesk import db
+from servicedesk.canned.operations import create_reply
 from servicedesk.db import frozen_now
 from servicedesk.escalations import operations as escalations
 from servicedesk.tickets import operations as tickets
-from servicedesk.users.models import User
+from servicedesk.users.models import JOINT_DESK, User
 from servicedesk.users.operations import create_user
 from sla.calendar import Calendar
 
@@ -801,10 +802,81 @@ def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[di
                 )
             )
         people = _people(sess, rng, orgs, groups, creds)
+        _canned_replies(sess, groups)
         people["supplier_agents"] = _suppliers(sess, services, calendars, creds)
         sess.flush()
     _tickets(app, rng, services, people, tickets_count)
     return creds
+
+
+#: (group code or None for everyone, locale, title, body)
+CANNED_REPLIES = [
+    (
+        None,
+        "fi",
+        "Kuittaus",
+        "Hei {requester_name},\n\nkiitos ilmoituksesta. Tiketti {ticket_number} "
+        "({ticket_title}) on vastaanotettu ja käsittelemme sen mahdollisimman pian.\n\n"
+        "Ystävällisin terveisin\n{agent_name}, KPK Palvelupiste",
+    ),
+    (
+        None,
+        "en",
+        "Acknowledgement",
+        "Hello {requester_name},\n\nthank you for your report. Ticket {ticket_number} "
+        "({ticket_title}) has been received and we will handle it as soon as possible.\n\n"
+        "Kind regards\n{agent_name}, KPK Service Desk",
+    ),
+    (
+        None,
+        "fi",
+        "Lisätietopyyntö",
+        "Hei {requester_name},\n\nvoisitko kertoa tarkemmin, milloin ongelma alkoi ja "
+        "näkyykö virheilmoitusta? Tiketti: {ticket_number}.\n\n{agent_name}",
+    ),
+    (
+        "ICT-LAHITUKI",
+        "fi",
+        "Salasanan vaihto",
+        "Hei {requester_name},\n\nsalasanasi on nollattu. Vaihda se kirjautuessasi "
+        "(palvelu: {service_name}).\n\n{agent_name}, ICT Lähituki",
+    ),
+    (
+        "ICT-SOVELLUS",
+        "fi",
+        "Toimittaja selvittää",
+        "Hei {requester_name},\n\nolemme pyytäneet järjestelmätoimittajaa selvittämään "
+        "asiaa ({service_name}). Palaamme asiaan, kun saamme vastauksen.\n\n{agent_name}",
+    ),
+    (
+        "THH-PALKAT",
+        "fi",
+        "Palkkakuitti",
+        "Hei {requester_name},\n\npalkkakuitti on nähtävissä palkkajärjestelmässä. "
+        "Tiketti {ticket_number} suljetaan, ellei muuta kuulu.\n\n{agent_name}, THH Palkat",
+    ),
+    (
+        "THH-TALOUS",
+        "en",
+        "Invoice forwarded",
+        "Hello {requester_name},\n\nthe invoice has been forwarded for approval "
+        "({ticket_number}).\n\n{agent_name}, KPK THH Finance",
+    ),
+]
+
+
+def _canned_replies(sess: Session, groups: dict[str, Any]) -> None:
+    """A handful of canned replies: global ones in Finnish and English, and per group."""
+    for code, locale, title, body in CANNED_REPLIES:
+        create_reply(
+            sess,
+            {
+                "group_id": groups[code].id if code else None,
+                "locale": locale,
+                "title": title,
+                "body": body,
+            },
+        )
 
 
 def _suppliers(
@@ -975,17 +1047,23 @@ def _people(
     ]
     for i, (provider, code) in enumerate(staff, start=1):
         first, last = FIRST_NAMES[i], LAST_NAMES[i]
+        joint = code == "ICT-TRIAGE"  # the joint first line: triages ICT and THH alike
         agent = _person(
             sess,
             creds,
             f"{first.lower()}.{last.lower()}@kpk.example".replace("ä", "a").replace("ö", "o"),
             f"{first} {last}",
             "agent",
-            note=code,
+            note=f"{code} + THH-TRIAGE (joint desk)" if joint else code,
             provider=provider,
+            desk=JOINT_DESK if joint else None,
         )
         agents[provider].append(agent)
         sess.execute(insert(group_members), [{"group_id": groups[code].id, "user_id": agent.id}])
+        if joint:
+            sess.execute(
+                insert(group_members), [{"group_id": groups["THH-TRIAGE"].id, "user_id": agent.id}]
+            )
         if code.endswith("TRIAGE"):  # the desk's first line also helps the second
             for other in (c for p, c in staff if p == provider and not c.endswith("TRIAGE")):
                 sess.execute(
@@ -1167,13 +1245,33 @@ def _replay(
             )
         supplier_agent = sess.merge(people["supplier_agents"][supplier_id], load=False)
         with frozen_now(later(quick=True)):
+            # A supplier agent's comment goes to the leg's thread: the desk reads it, the
+            # customer does not.
             tickets.add_comment(
                 sess, supplier_agent, ticket, "Otettu käsittelyyn, palaamme asiaan.", False
             )
         if status == "escalated_to_supplier":
             return
         with frozen_now(later()):
+            tickets.add_supplier_message(
+                sess, agent, ticket, leg, "Asiakas kysyy aikataulua: milloin korjaus on tulossa?"
+            )
+            fix = tickets.add_comment(
+                sess,
+                supplier_agent,
+                ticket,
+                "Korjaus asennettu tuotantoon. Työ 3 h, hinta 450 e laskutetaan KPK:lta.",
+                False,
+            )
             escalations.mark_done(sess, supplier_agent, ticket, leg)
+            # The desk tells the customer what matters to them, not the supplier's invoice.
+            tickets.publish_supplier_message(
+                sess,
+                agent,
+                ticket,
+                fix,
+                "Järjestelmätoimittaja on asentanut korjauksen. Kokeilisitko uudelleen?",
+            )
     elif status == "escalated_to_supplier":
         return  # no supplier for this service: it stays in progress at the desk
     if status == "cancelled":

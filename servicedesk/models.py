@@ -8,6 +8,7 @@ from catalog.ownership.models import GeneralMeetingDecision, ShareSubscription
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
+from servicedesk.canned.models import CannedReply
 from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.models import OutboxMessage
 from servicedesk.tickets.models import (
@@ -25,6 +26,7 @@ __all__ = [
     "AgreementVersion",
     "ApiToken",
     "BusinessCalendar",
+    "CannedReply",
     "Comment",
     "ContractPromise",
     "Escalation",

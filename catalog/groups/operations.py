@@ -8,6 +8,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from catalog.groups.models import ResolverGroup, group_members
+from servicedesk.access import is_joint_desk
 from servicedesk.enums import Role
 from servicedesk.errors import Conflict, ValidationFailed
 from servicedesk.users.models import User
@@ -33,7 +34,8 @@ def create_group(sess: Session, **data: Any) -> ResolverGroup:
 
 
 def set_members(sess: Session, group: ResolverGroup, user_ids: list[int]) -> list[int]:
-    """Replace the membership; members are agents of the group's provider (or admins)."""
+    """Replace the membership; members are agents of the group's provider, joint-desk agents
+    of either provider (the first line triages both), or admins."""
     wanted = sorted(set(user_ids))
     users = {u.id: u for u in sess.scalars(select(User).where(User.id.in_(wanted)))}
     problems = []
@@ -43,7 +45,9 @@ def set_members(sess: Session, group: ResolverGroup, user_ids: list[int]) -> lis
             problems.append(f"No user {uid}.")
         elif user.role == Role.ADMIN.value:
             continue
-        elif user.role != Role.AGENT.value or user.provider != group.provider:
+        elif user.role != Role.AGENT.value or (
+            user.provider != group.provider and not is_joint_desk(user)
+        ):
             problems.append(f"User {uid} is not an agent of {group.provider}.")
     if problems:
         raise ValidationFailed(

@@ -230,12 +230,16 @@ def _end_leg(
         ticket.status = Status.IN_PROGRESS.value  # back to the desk group
         ticket.updated_at = now
         sess.flush()
+        # The customer sees the status come back, not why: the supplier leg is the desk's.
         record(
             sess,
             ticket,
             actor,
             "updated",
-            {"changes": {"status": {"before": before, "after": ticket.status}}, "reason": why},
+            {
+                "changes": {"status": {"before": before, "after": ticket.status}},
+                "reason": "back with the desk",
+            },
             at=now,
         )
         tracking.on_status_change(sess, ticket, before, ticket.status, now)
@@ -244,7 +248,7 @@ def _end_leg(
         ticket,
         actor,
         f"escalation_{status}",
-        {"escalation_id": leg.id, "supplier_id": leg.supplier_id},
+        {"escalation_id": leg.id, "supplier_id": leg.supplier_id, "reason": why},
         internal=True,
         at=now,
     )

@@ -11,7 +11,13 @@ from flask_smorest import Blueprint
 from servicedesk import access, db
 from servicedesk.auth import current_user
 from servicedesk.db import utcnow
-from servicedesk.errors import PreconditionFailed, PreconditionRequired, ValidationFailed
+from servicedesk.errors import (
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from servicedesk.escalations.operations import legs_for
 from servicedesk.pagination import paginate
 from servicedesk.tickets import operations, queries
 from servicedesk.tickets.models import Comment, Ticket
@@ -19,6 +25,7 @@ from servicedesk.tickets.schemas import (
     CommentIn,
     CommentOut,
     EventOut,
+    PublishIn,
     TicketCreate,
     TicketListArgs,
     TicketOut,
@@ -159,11 +166,39 @@ class TicketComments(MethodView):
     @blp.arguments(CommentIn)
     @blp.response(201, CommentOut)
     def post(self, data: dict[str, Any], ticket_id: int) -> Comment:
-        """Reply or add an internal note (desk only)."""
+        """Reply, add an internal note (desk only), or write to a supplier thread
+        (`escalation_id`, desk only). A supplier agent writes to its leg's thread."""
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
-        return operations.add_comment(sess, user, ticket, data["body"], data["internal"])
+        if data["escalation_id"] is None:
+            return operations.add_comment(sess, user, ticket, data["body"], data["internal"])
+        if data["internal"]:
+            raise ValidationFailed(
+                "A supplier thread message is not an internal note.",
+                details={"fields": {"internal": ["Not with escalation_id."]}},
+            )
+        leg = next((e for e in legs_for(sess, user, ticket) if e.id == data["escalation_id"]), None)
+        if leg is None:
+            message = f"No escalation {data['escalation_id']} on this ticket."
+            raise ValidationFailed(message, details={"fields": {"escalation_id": [message]}})
+        return operations.add_supplier_message(sess, user, ticket, leg, data["body"])
+
+
+@blp.route("/<int:ticket_id>/comments/<int:comment_id>/publish")
+class PublishComment(MethodView):
+    @blp.arguments(PublishIn)
+    @blp.response(201, CommentOut)
+    def post(self, data: dict[str, Any], ticket_id: int, comment_id: int) -> Comment:
+        """Pass a supplier's message on to the customer, as is or quoted (`body`), as the
+        desk's public reply (desk only)."""
+        sess = db.session()
+        user = current_user()
+        ticket = access.visible_ticket(sess, user, ticket_id)
+        comment = sess.scalar(queries.comments_of(user, ticket).where(Comment.id == comment_id))
+        if comment is None:
+            raise NotFound(f"No comment {comment_id} on this ticket.")
+        return operations.publish_supplier_message(sess, user, ticket, comment, data["body"])
 
 
 @blp.route("/<int:ticket_id>/events")

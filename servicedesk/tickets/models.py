@@ -93,9 +93,18 @@ class Comment(Base):
     body: Mapped[str] = mapped_column(Text)
     #: Internal notes are for the centre's staff only, never shown to the customer side.
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Set for a message of a supplier leg's thread: between the desk and that supplier only.
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def thread(self) -> str:
+        """Where the comment lives: the public conversation, the desk's notes, a supplier's."""
+        if self.escalation_id is not None:
+            return "supplier"
+        return "internal" if self.internal else "public"
 
 
 class TicketEvent(Base):
@@ -105,6 +114,8 @@ class TicketEvent(Base):
     """
 
     __tablename__ = "ticket_events"
+    #: "Tickets this agent acted on" (the joint desk's scope) is an EXISTS on these two.
+    __table_args__ = (Index("ix_ticket_events_actor_ticket", "actor_id", "ticket_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

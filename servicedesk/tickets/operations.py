@@ -20,6 +20,7 @@ from catalog.agreements.queries import entitlement_for
 from catalog.gate import Refusal
 from catalog.groups.models import ResolverGroup, group_members
 from catalog.services.models import Service
+from servicedesk.access import is_joint_desk
 from servicedesk.db import utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
@@ -254,7 +255,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         if service
         else str(data.get("provider") or (actor.provider if desk and actor.provider else "ICT"))
     )
-    if actor.role_enum is Role.AGENT and provider != actor.provider:
+    if actor.role_enum is Role.AGENT and provider != actor.provider and not is_joint_desk(actor):
         raise _field_error(
             "service_id", f"That service belongs to {provider}, not {actor.provider}."
         )
@@ -480,7 +481,10 @@ def _usable_assignee(sess: Session, ticket: Ticket, user_id: int | None) -> int 
         user is not None
         and user.active
         and (
-            (user.role_enum is Role.AGENT and user.provider == ticket.provider)
+            (
+                user.role_enum is Role.AGENT
+                and (user.provider == ticket.provider or is_joint_desk(user))
+            )
             or user.role_enum is Role.ADMIN
             or (
                 user.role_enum is Role.ACCOUNT_MANAGER
@@ -531,8 +535,104 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
         ticket.closed_at = now
 
 
+def _takes_comments(ticket: Ticket) -> None:
+    if Status(ticket.status) in TERMINAL_STATUSES:
+        raise Conflict(
+            f"Ticket {ticket.number} is {ticket.status}; it takes no more comments.",
+            code="ticket_final",
+        )
+
+
+def _is_desk(user: User) -> bool:
+    return user.role_enum in (Role.AGENT, Role.ADMIN)
+
+
+def add_supplier_message(
+    sess: Session, actor: User, ticket: Ticket, leg: Escalation, body: str
+) -> Comment:
+    """A message in `leg`'s supplier thread: between the desk and that supplier only.
+
+    The customer never reads it (the desk may publish it); it is not a public reply, so
+    it stops no customer clock. The supplier's message stops its leg's response clock.
+    """
+    supplier = actor.role_enum is Role.SUPPLIER_AGENT
+    if not supplier and not _is_desk(actor):
+        raise Forbidden("The supplier thread is between the desk and the supplier.")
+    if leg.ticket_id != ticket.id:
+        raise _field_error("escalation_id", f"No escalation {leg.id} on this ticket.")
+    _takes_comments(ticket)
+    now = utcnow()
+    if supplier:
+        if leg.supplier_id != actor.supplier_id or leg.status != "open":
+            raise Conflict(
+                "The ticket is not with your organisation now.", code="escalation_closed"
+            )
+        tracking.on_supplier_public_reply(sess, ticket, leg.id, now)
+    comment = Comment(
+        ticket_id=ticket.id,
+        author_id=actor.id,
+        body=body,
+        internal=False,
+        escalation_id=leg.id,
+        created_at=now,
+    )
+    comment.author = actor
+    sess.add(comment)
+    sess.flush()
+    # Internal: the customer side must not even learn that the supplier wrote.
+    record(
+        sess,
+        ticket,
+        actor,
+        "commented",
+        {"comment_id": comment.id, "internal": False, "escalation_id": leg.id},
+        internal=True,
+        at=now,
+    )
+    ticket.updated_at = now
+    sess.flush()
+    return comment
+
+
+def publish_supplier_message(
+    sess: Session, actor: User, ticket: Ticket, comment: Comment, body: str | None = None
+) -> Comment:
+    """The desk passes a supplier's message on to the customer: as is, or quoted in its own
+    words (`body`). The result is the desk's public reply, so it stops the response clock."""
+    if not _is_desk(actor):
+        raise Forbidden("Only the desk decides what the customer reads.")
+    if comment.ticket_id != ticket.id:
+        raise Conflict("That comment is not on this ticket.", code="not_supplier_message")
+    if comment.escalation_id is None:
+        raise Conflict(
+            "Only a message of a supplier thread is published; this one is "
+            + ("an internal note." if comment.internal else "public already."),
+            code="not_supplier_message",
+        )
+    published = add_comment(sess, actor, ticket, comment.body if body is None else body, False)
+    record(
+        sess,
+        ticket,
+        actor,
+        "published",
+        {
+            "comment_id": published.id,
+            "source_comment_id": comment.id,
+            "escalation_id": comment.escalation_id,
+            "edited": body is not None and body != comment.body,
+        },
+        internal=True,
+        at=published.created_at,
+    )
+    sess.flush()
+    return published
+
+
 def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal: bool) -> Comment:
-    """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk."""
+    """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk.
+
+    A supplier agent's comment goes to the thread of its open leg, never to the customer.
+    """
     side = actor_side(actor)
     supplier = actor.role_enum is Role.SUPPLIER_AGENT
     if not supplier and actor.role_enum not in (
@@ -544,19 +644,15 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         raise Forbidden("Your role does not comment here.")
     if internal and (side is Actor.CUSTOMER or supplier):
         raise Forbidden("Internal notes are for the desk.")
-    if Status(ticket.status) in TERMINAL_STATUSES:
-        raise Conflict(
-            f"Ticket {ticket.number} is {ticket.status}; it takes no more comments.",
-            code="ticket_final",
-        )
-    now = utcnow()
+    _takes_comments(ticket)
     if supplier:
         leg = open_escalation(sess, ticket)
         if leg is None or leg.supplier_id != actor.supplier_id:
             raise Conflict(
                 "The ticket is not with your organisation now.", code="escalation_closed"
             )
-        tracking.on_supplier_public_reply(sess, ticket, leg.id, now)
+        return add_supplier_message(sess, actor, ticket, leg, body)
+    now = utcnow()
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal, created_at=now
     )
@@ -593,7 +689,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         tracking.on_status_change(
             sess, ticket, Status.WAITING_FOR_CUSTOMER.value, Status.IN_PROGRESS.value, now
         )
-    if not internal and not supplier:
+    if not internal:
         if actor.role_enum in (Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER):
             tracking.on_desk_public_reply(sess, ticket, now)
         elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 
 from servicedesk import access
 from servicedesk.db import utcnow
+from servicedesk.enums import Role
+from servicedesk.escalations.models import Escalation
 from servicedesk.pagination import SortKey
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
@@ -72,15 +74,53 @@ def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
     return stmt
 
 
+def _own_legs(user: User, ticket: Ticket) -> Select[Any]:
+    """The ids of the ticket's legs with the supplier agent's supplier."""
+    return select(Escalation.id).where(
+        Escalation.ticket_id == ticket.id, Escalation.supplier_id == user.supplier_id
+    )
+
+
 def comments_of(user: User, ticket: Ticket) -> Select[Any]:
+    """The comments `user` may read, oldest first.
+
+    The centre's staff read everything. The customer side reads the public conversation
+    only: no internal notes, no supplier thread. A supplier agent reads its own legs'
+    threads, and the public conversation up to the end of its latest leg (all of it while
+    a leg is open): it was brought in for a while, not for good.
+    """
     stmt = select(Comment).where(Comment.ticket_id == ticket.id)
-    if not access.can_see_internal(user):
-        stmt = stmt.where(Comment.internal.is_(False))
+    public = Comment.internal.is_(False) & Comment.escalation_id.is_(None)
+    if user.role_enum is Role.SUPPLIER_AGENT:
+        legs = _own_legs(user, ticket)
+        leg_open = exists(legs.where(Escalation.status == "open"))
+        last_end = (
+            select(func.max(Escalation.ended_at))
+            .where(Escalation.ticket_id == ticket.id, Escalation.supplier_id == user.supplier_id)
+            .scalar_subquery()
+        )
+        stmt = stmt.where(
+            Comment.escalation_id.in_(legs)
+            | (public & (leg_open | (Comment.created_at <= last_end)))
+        )
+    elif not access.can_see_internal(user):
+        stmt = stmt.where(public)
     return stmt.order_by(Comment.created_at, Comment.id)
 
 
 def events_of(user: User, ticket: Ticket) -> Select[Any]:
+    """The history `user` may read, oldest first.
+
+    Supplier-leg events (escalated, withdrawn, done, thread messages, publishing) are
+    internal, so the customer side never sees them; a supplier agent sees the ticket's
+    public events and the messages of its own legs' threads, never another supplier's.
+    """
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
-    if not access.can_see_internal(user):
+    if user.role_enum is Role.SUPPLIER_AGENT:
+        own_message = (TicketEvent.kind == "commented") & TicketEvent.data[
+            "escalation_id"
+        ].as_integer().in_(_own_legs(user, ticket))
+        stmt = stmt.where(TicketEvent.internal.is_(False) | own_message)
+    elif not access.can_see_internal(user):
         stmt = stmt.where(TicketEvent.internal.is_(False))
     return stmt.order_by(TicketEvent.at, TicketEvent.id)

@@ -187,6 +187,23 @@ class CommentIn(StrictSchema):
     internal = ma.fields.Boolean(
         load_default=False, metadata={"description": "An internal note (desk only)."}
     )
+    escalation_id = ma.fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Desk only: write to that leg's supplier thread (not public). "
+            "A supplier agent's comment always goes to its open leg's thread."
+        },
+    )
+
+
+class PublishIn(StrictSchema):
+    body = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_text,
+        metadata={"description": "The text the customer reads; default: the message as is."},
+    )
 
 
 class CommentOut(ma.Schema):
@@ -195,6 +212,10 @@ class CommentOut(ma.Schema):
     author = ma.fields.Nested(Named)
     body = ma.fields.String()
     internal = ma.fields.Boolean()
+    escalation_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The supplier leg whose thread it is in."}
+    )
+    thread = ma.fields.String(metadata={"description": "public | internal | supplier"})
     created_at = UTCDateTimeField()
 
 

@@ -11,6 +11,9 @@ from catalog.organisations.models import Organisation
 from servicedesk.db import Base, UTCDateTime, utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 
+#: The only value of `User.desk`: the first line that works for ICT and THH alike.
+JOINT_DESK = "joint"
+
 
 class User(Base):
     __tablename__ = "users"
@@ -20,6 +23,7 @@ class User(Base):
             "'account_manager', 'admin')",
             name="role",
         ),
+        CheckConstraint("desk IS NULL OR desk = 'joint'", name="desk"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -30,6 +34,8 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     #: ICT or THH for the centre's agents; decides which tickets they work on.
     provider: Mapped[str | None] = mapped_column(String(3))
+    #: 'joint' for the joint first line of both centres (agents only); None otherwise.
+    desk: Mapped[str | None] = mapped_column(String(10))
     #: For supplier agents: the supplier whose escalated tickets they see.
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
     locale: Mapped[str] = mapped_column(String(2), default="fi")

@@ -11,14 +11,20 @@ from catalog.organisations.models import Organisation
 from catalog.suppliers.models import Supplier
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import Conflict, ValidationFailed
-from servicedesk.users.models import User
+from servicedesk.users.models import JOINT_DESK, User
 from servicedesk.users.passwords import MIN_PASSWORD_LENGTH, hash_password
 
 
 def _check_role_invariants(
-    role: Role, organisation_id: int | None, provider: str | None, supplier_id: int | None = None
+    role: Role,
+    organisation_id: int | None,
+    provider: str | None,
+    supplier_id: int | None = None,
+    desk: str | None = None,
 ) -> None:
     problems: dict[str, list[str]] = {}
+    if desk is not None and (role is not Role.AGENT or desk != JOINT_DESK):
+        problems["desk"] = [f"Only an agent may be on the {JOINT_DESK} desk."]
     if role is Role.SUPPLIER_AGENT and supplier_id is None:
         problems["supplier_id"] = ["A supplier agent works for a supplier."]
     if role is not Role.SUPPLIER_AGENT and supplier_id is not None:
@@ -64,9 +70,10 @@ def create_user(
     locale: str = "fi",
     password: str | None = None,
     supplier_id: int | None = None,
+    desk: str | None = None,
 ) -> User:
     role = Role(role)
-    _check_role_invariants(role, organisation_id, provider, supplier_id)
+    _check_role_invariants(role, organisation_id, provider, supplier_id, desk)
     _check_organisation(sess, organisation_id)
     _check_supplier(sess, supplier_id)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
@@ -84,6 +91,7 @@ def create_user(
         organisation_id=organisation_id,
         provider=str(provider) if provider else None,
         supplier_id=supplier_id,
+        desk=desk,
         locale=str(locale),
         password_hash=hash_password(password) if password else None,
         active=True,
@@ -98,10 +106,12 @@ def update_user(sess: Session, user: User, changes: dict[str, Any]) -> User:
     organisation_id = changes.get("organisation_id", user.organisation_id)
     provider = changes.get("provider", user.provider)
     supplier_id = changes.get("supplier_id", user.supplier_id)
-    _check_role_invariants(role, organisation_id, provider, supplier_id)
+    desk = changes.get("desk", user.desk)
+    _check_role_invariants(role, organisation_id, provider, supplier_id, desk)
     _check_organisation(sess, organisation_id)
     _check_supplier(sess, supplier_id)
     user.supplier_id = supplier_id
+    user.desk = desk
     for field in ("name", "locale", "active"):
         if field in changes:
             setattr(user, field, str(changes[field]) if field == "locale" else changes[field])

@@ -4,7 +4,10 @@ import marshmallow as ma
 
 from servicedesk.enums import Locale, Provider, Role
 from servicedesk.schemas import PageArgs, StrictSchema, UTCDateTimeField
+from servicedesk.users.models import JOINT_DESK
 from servicedesk.users.passwords import MIN_PASSWORD_LENGTH
+
+_desk = ma.validate.OneOf([JOINT_DESK])
 
 
 class TokenRequest(StrictSchema):
@@ -38,6 +41,9 @@ class UserOut(ma.Schema):
     organisation_id = ma.fields.Integer(allow_none=True)
     provider = ma.fields.String(allow_none=True)
     supplier_id = ma.fields.Integer(allow_none=True)
+    desk = ma.fields.String(
+        allow_none=True, metadata={"description": "'joint': the joint first line of ICT and THH."}
+    )
     locale = ma.fields.String()
     active = ma.fields.Boolean()
 
@@ -54,6 +60,12 @@ class UserCreate(StrictSchema):
     organisation_id = ma.fields.Integer(load_default=None, allow_none=True)
     provider = ma.fields.Enum(Provider, by_value=True, load_default=None, allow_none=True)
     supplier_id = ma.fields.Integer(load_default=None, allow_none=True)
+    desk = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_desk,
+        metadata={"description": "Agents only: 'joint' works on both providers' tickets."},
+    )
     locale = ma.fields.Enum(Locale, by_value=True, load_default=Locale.FI)
     password = ma.fields.String(
         load_default=None,
@@ -68,6 +80,7 @@ class UserPatch(StrictSchema):
     organisation_id = ma.fields.Integer(allow_none=True)
     provider = ma.fields.Enum(Provider, by_value=True, allow_none=True)
     supplier_id = ma.fields.Integer(allow_none=True)
+    desk = ma.fields.String(allow_none=True, validate=_desk)
     locale = ma.fields.Enum(Locale, by_value=True)
     active = ma.fields.Boolean()
     password = ma.fields.String(validate=ma.validate.Length(MIN_PASSWORD_LENGTH, 1000))

@@ -115,6 +115,29 @@ def test_user_add_makes_an_agent_of_a_provider(upgraded):
     assert result.exit_code == 0, result.output
 
 
+def test_user_add_puts_an_agent_on_the_joint_desk(upgraded):
+    args = ["user", "add", "ensi@kpk.example", "--role", "agent", "--provider", "ICT"]
+    result = run(*args, "--desk", "joint", "--password", "Salasana-2026")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("ensi@kpk.example (agent, joint desk)")
+    assert query(upgraded, "SELECT desk FROM users") == [("joint",)]
+    result = run(
+        "user",
+        "add",
+        "x@kpk.example",
+        "--role",
+        "admin",
+        "--desk",
+        "joint",
+        "--password",
+        "Salasana-2026",
+    )
+    assert result.exit_code != 0
+    assert "Only an agent may be on the joint desk" in result.output
+    result = run(*args, "--desk", "both", "--password", "Salasana-2026")
+    assert "Invalid value for '--desk'" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -223,6 +246,21 @@ def test_demo_loads_a_realistic_data_set_once(cli_db, monkeypatch):
     assert {"municipality", "joint_authority"} <= kinds
     numbers = [r[0] for r in query(cli_db, ("SELECT number FROM tickets"))]
     assert len(set(numbers)) == len(numbers)
+    # The joint first line, canned replies, and suppliers who write only to the desk.
+    assert "(joint desk)" in result.output
+    assert query(cli_db, "SELECT count(*) FROM users WHERE desk = 'joint'") == [(1,)]
+    locales = {r[0] for r in query(cli_db, "SELECT locale FROM canned_replies")}
+    assert {"fi", "en"} <= locales
+    scopes = {r[0] is None for r in query(cli_db, "SELECT group_id FROM canned_replies")}
+    assert scopes == {True, False}
+    supplier_comments = query(
+        cli_db,
+        "SELECT c.escalation_id FROM ticket_comments c JOIN users u ON u.id = c.author_id "
+        "WHERE u.role = 'supplier_agent'",
+    )
+    assert supplier_comments
+    assert all(leg is not None for (leg,) in supplier_comments)
+    assert query(cli_db, "SELECT count(*) FROM ticket_events WHERE kind = 'published'")[0][0]
 
     again = run("demo")
     assert again.exit_code == 1

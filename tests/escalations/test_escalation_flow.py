@@ -16,7 +16,7 @@ P3: customer response 120 / resolution 960 min; A response 60 / resolution 480 m
 | D1 | Fri 2026-10-23 15:00 EEST | Sun 2026-10-25 02:00 EEST (DST ends 04:00 EEST) | B | - / 2026-10-27T13:00Z | 2026-10-24T23:30Z / 2026-10-25T03:00Z (05:00 EET) | +208800 |
 
 The story of E1-E3 on one ticket (local times, all Mon 23rd / Tue 24th November 2026):
-Mon 09:00 received; 10:00 escalated to A; 10:45 A replies publicly (A response met, 2700 s;
+Mon 09:00 received; 10:00 escalated to A; 10:45 A writes to the desk (A response met, 2700 s;
 the customer's response clock keeps running); 10:50 the desk replies publicly (customer
 response met, 6600 s); Tue 09:30 A marks done (A resolution met: 360 + 90 min = 27000 s; the
 ticket is in_progress again, customer resolution elapsed 510 min = 30600 s); Tue 11:00 the
@@ -99,9 +99,11 @@ def test_escalate_reply_done_reescalate_withdraw_another_supplier_resolve(api, w
         _clock(clocks, "supplier_resolution", leg1["id"]), "running", 0, "2026-11-24T08:00Z"
     )
 
-    # A replies publicly: only A's response clock stops; the customer's keeps running.
+    # A writes to the desk (its leg's thread): only A's response clock stops; the
+    # customer's keeps running, and the customer does not read it.
     at = local("2026-11-23 10:45")
     assert api.comment(at, tid, w.agent_a, "Tutkimme lokit.").status_code == 201
+    assert api.ok("GET", at, f"/tickets/{tid}/comments", w.requester) == []
     clocks = api.clocks(at, tid, w.agent)
     _assert_clock(
         _clock(clocks, "supplier_response", leg1["id"]),

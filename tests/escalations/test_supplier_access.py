@@ -1,11 +1,13 @@
 """The supplier-agent access matrix: a supplier agent sees only tickets escalated to their
-supplier, with the public conversation and their own legs (with the hand-off note); never the
-desk's internal notes, never another supplier's leg; a foreign id is a 404 on every endpoint.
+supplier, with the public conversation and their own legs (with the hand-off note and the
+thread); never the desk's internal notes, never another supplier's leg; a foreign id is a 404
+on every endpoint.
 
 The tickets (all filed Mon 2026-11-23 09:00 Helsinki):
 - t_a: escalated to A at 10:00 (open); the desk has an internal note on it.
 - t_b: escalated to B at 10:00 (open).
-- t_ab: escalated to A at 10:00, A replied, withdrawn at 11:00 and escalated to B (open).
+- t_ab: escalated to A at 10:00, A wrote to the desk, withdrawn at 11:00 and escalated to B
+  (open).
 - t_none: never escalated.
 """
 
@@ -199,7 +201,7 @@ def test_never_another_suppliers_leg_on_a_re_escalated_ticket(api, world, ticket
     assert set(desk["ticket"]["sla"]["time_split"]["by_supplier"]) == {SUPPLIER_A, SUPPLIER_B}
 
 
-def test_supplier_agents_reply_publicly_but_never_patch_nor_write_internal_notes(
+def test_supplier_agents_write_to_the_desk_but_never_patch_nor_write_internal_notes(
     api, world, tickets
 ):
     a = world.agent_a
@@ -227,8 +229,13 @@ def test_supplier_agents_reply_publicly_but_never_patch_nor_write_internal_notes
     assert api.comment(NOW, tickets.t_a, world.agent_a2, "Tuotantoon huomenna.").status_code == 201
     # A's leg on t_ab was withdrawn: A may still read it, but no longer answers on it.
     assert_error(api.comment(NOW, tickets.t_ab, a, "Vielä yksi asia"), 409, "escalation_closed")
-    bodies = [c["body"] for c in api.ok("GET", NOW, f"/tickets/{tickets.t_a}/comments", a)]
-    assert bodies == ["Korjaus asennettu testiin.", "Tuotantoon huomenna."]
+    comments = api.ok("GET", NOW, f"/tickets/{tickets.t_a}/comments", a)
+    assert [(c["body"], c["thread"], c["escalation_id"]) for c in comments] == [
+        ("Korjaus asennettu testiin.", "supplier", tickets.leg_a),
+        ("Tuotantoon huomenna.", "supplier", tickets.leg_a),
+    ]
+    # They went to the desk, not to the customer.
+    assert api.ok("GET", NOW, f"/tickets/{tickets.t_a}/comments", world.requester) == []
     # Supplier agents do not file tickets either.
     resp = api.post(
         NOW,

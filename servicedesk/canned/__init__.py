@@ -1,0 +1,1 @@
+"""Canned replies: texts kept by admins, per resolver group or for everyone, with placeholders."""
