@@ -143,8 +143,12 @@ def build(make: Any, locale: str = "en") -> Scenario:
     sess.commit()
     supplier = _supplier(sess, supplier_cal.id)
 
-    def person(role: str, **kw: Any) -> Any:
-        return make.user(role, password=PASSWORD, locale=kw.pop("locale", locale), **kw)
+    def person(role: str, name: str | None = None, **kw: Any) -> Any:
+        user = make.user(role, password=PASSWORD, locale=kw.pop("locale", locale), **kw)
+        if name is not None:
+            user.name = name
+            sess.commit()
+        return user
 
     admin = person("admin")
     agent = person("agent", provider="ICT")
