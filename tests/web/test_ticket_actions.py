@@ -43,7 +43,8 @@ def test_a_reply_stops_the_response_clock_and_the_panel_says_met(
     desk_browser: PinnedBrowser, ticket: dict[str, Any]
 ) -> None:
     tid = ticket["id"]
-    resp = _post(desk_browser, tid, "reply", "reply", {"reply-body": "Katsomme.", "action": "reply"})
+    data = {"reply-body": "Katsomme.", "action": "reply"}
+    resp = _post(desk_browser, tid, "reply", "reply", data)
     assert resp.status_code == 303
     page = text_of(_page(desk_browser, tid))
     assert "Reply sent." in page
@@ -67,9 +68,8 @@ def test_a_priority_change_without_a_reason_is_refused_and_changes_nothing(
     desk_browser: PinnedBrowser, ticket: dict[str, Any]
 ) -> None:
     tid = ticket["id"]
-    resp = _post(
-        desk_browser, tid, "priority", "priority", {"priority-priority": "P2", "priority-reason": ""}
-    )
+    data = {"priority-priority": "P2", "priority-reason": ""}
+    resp = _post(desk_browser, tid, "priority", "priority", data)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
     assert 'href="#priority-reason"' in html  # the error summary links to the field
@@ -143,7 +143,8 @@ def test_a_stale_edit_is_refused_with_who_changed_what_and_keeps_the_text(
     with_passwords(dbs, world.admin)
     other = PinnedBrowser(app.test_client(), NOW)
     other.login(world.admin)
-    assert _post(other, tid, "status", "status", {"status-status": "in_progress"}).status_code == 303
+    changed = _post(other, tid, "status", "status", {"status-status": "in_progress"})
+    assert changed.status_code == 303
     # ... and sends the priority form of the page they opened.
     resp = desk_browser.post(
         f"/desk/tickets/{tid}/priority",
@@ -208,7 +209,7 @@ def test_a_canned_reply_fills_the_reply_box_with_and_without_htmx(
     assert "<html" not in partial and 'id="reply-box"' in partial and expected in partial
 
 
-def _escalation_world(api: Any, world: Any) -> tuple[int, PinnedBrowser]:  # noqa: F811
+def _escalation_world(api: Any, world: Any) -> int:  # noqa: F811
     """A ticket whose default supplier A cannot make the customer's promise (SLA: Christmas)."""
     return api.file(local("2026-12-22 10:00"), world.requester, world.service)["id"]
 
