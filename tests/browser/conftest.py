@@ -234,7 +234,8 @@ _RUN_AXE = """async () => {
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                  targets: v.nodes.slice(0, 8).map((n) => n.target.join(' '))}));
+                  targets: v.nodes.slice(0, 8).map((n) => n.target.join(' ')
+                    + ((n.any[0] && n.any[0].message) ? ` [${n.any[0].message}]` : ''))}));
 }"""
 
 

@@ -198,3 +198,44 @@ def build(make: Any, locale: str = "en") -> Scenario:
         service=service, thh_service=thh_service, supplier=supplier,
         late=late, urgent=urgent, normal=normal,
     )
+
+
+def escalate(make: Any, agent: Any, ticket: Any, note: str = "Please have a look.") -> Any:
+    """Hand `ticket` to its service's supplier (negative slack: the operation does not ask)."""
+    from servicedesk.escalations.operations import escalate as hand_off
+
+    leg, _plan = hand_off(make.sess, agent, ticket, None, note)
+    make.sess.commit()
+    return leg
+
+
+def supplier_message(make: Any, supplier_agent: Any, ticket: Any, leg: Any, body: str) -> Any:
+    from servicedesk.tickets.operations import add_supplier_message
+
+    row = add_supplier_message(make.sess, supplier_agent, ticket, leg, body)
+    make.sess.commit()
+    return row
+
+
+def canned_reply(make: Any, group: Any, title: str, body: str) -> Any:
+    from servicedesk.canned.operations import create_reply
+
+    reply = create_reply(
+        make.sess, {"group_id": group.id, "title": title, "body": body, "locale": None,
+                    "active": True}
+    )
+    make.sess.commit()
+    return reply
+
+
+def with_supplier_leg(make: Any, world: Scenario) -> Scenario:
+    """The late ticket at the supplier, who has written once; a canned reply for the group."""
+    leg = escalate(make, world.agent, world.late, "Login loops since the update.")
+    supplier_message(make, world.supplier_agent, world.late, leg,
+                     "We see it too; a fix is on the way.")
+    comment(make, world.requester, world.late, "Still looping, and the exams are near.")
+    comment(make, world.agent, world.late, "Kuntasoft knows; KS-1234.", internal=True)
+    canned_reply(make, world.group, "Restart first",
+                 "Hello {requester_name}, please restart and tell us about {ticket_number}.")
+    world.extra["leg"] = leg
+    return world
