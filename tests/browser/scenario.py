@@ -62,6 +62,18 @@ class Scenario:
         return [self.late.number, self.urgent.number, self.normal.number]
 
 
+_HASH: list[str] = []
+
+
+def password_hash() -> str:
+    """The hash of `PASSWORD`, made once: argon2 takes a noticeable time per user, on purpose."""
+    if not _HASH:
+        from servicedesk.users.passwords import hash_password
+
+        _HASH.append(hash_password(PASSWORD))
+    return _HASH[0]
+
+
 def _calendar(sess: Any, name: str) -> Any:
     from catalog.calendars.models import BusinessCalendar
 
@@ -144,10 +156,11 @@ def build(make: Any, locale: str = "en") -> Scenario:
     supplier = _supplier(sess, supplier_cal.id)
 
     def person(role: str, name: str | None = None, **kw: Any) -> Any:
-        user = make.user(role, password=PASSWORD, locale=kw.pop("locale", locale), **kw)
+        user = make.user(role, locale=kw.pop("locale", locale), **kw)
+        user.password_hash = password_hash()
         if name is not None:
             user.name = name
-            sess.commit()
+        sess.commit()
         return user
 
     admin = person("admin")
