@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.agreements.models import AgreementVersion, ServicePromise
@@ -190,10 +190,12 @@ def state_condition(
         "paused": c.state == "paused",
         "met": c.state == "met",
     }
-    where = [c.ticket_id == Ticket.id, conditions[state]]
+    where = [conditions[state]]
     if scope is not None:
         where.append(scope)
-    return exists().where(*where)
+    # IN over one uncorrelated subquery, not a correlated EXISTS: SQLite would answer the
+    # EXISTS through the (state, warning_at) index, scanning every running clock per ticket.
+    return Ticket.id.in_(select(c.ticket_id).where(*where))
 
 
 def due_order_expression() -> Any:
