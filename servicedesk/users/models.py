@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
@@ -45,6 +46,20 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    # Flask-Login's user protocol, for the web pages' session login.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """The session's user key: the id and a fingerprint of the password hash, so that
+        changing the password ends every session that was logged in with the old one."""
+        fingerprint = hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+        return f"{self.id}:{fingerprint}"
 
     @property
     def role_enum(self) -> Role:
