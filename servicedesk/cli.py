@@ -403,3 +403,12 @@ def outbox_mark_sent(ids: tuple[int, ...]) -> None:
 
     with db.unit_of_work(_app()) as sess:
         click.echo(f"marked {mark_sent(sess, list(ids))} message(s) sent")
+
+
+def _register_i18n() -> None:
+    from servicedesk.web.catalogs import i18n
+
+    main.add_command(i18n)
+
+
+_register_i18n()
