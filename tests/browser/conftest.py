@@ -185,6 +185,8 @@ def pages(chromium: Any, live_server: str) -> Iterator[Contexts]:
     contexts = Contexts(chromium, live_server)
     yield contexts
     contexts.close()
+    for line in contexts.watch.console_errors:
+        print(f"browser console error: {line}")  # shown with a failure's report
     problems = contexts.watch.problems()
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

@@ -133,3 +133,27 @@ def test_the_api_docs_page_works_with_no_internet(pages: Contexts) -> None:
     page.locator(".swagger-ui .info .title").wait_for()
     assert page.locator(".swagger-ui .opblock").count() > 5
     assert outside == []
+
+
+def test_the_watch_sees_a_csp_violation_a_dialog_and_a_call_of_the_canary(
+    pages: Contexts,
+) -> None:
+    """The net under the other tests: an inline script is refused by the page's CSP and
+    reported; a dialog and a call of `__xss()` are recorded (then forgiven here)."""
+    page = pages.new_page()
+    page.goto("/login")
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.__pwned = 1'; document.body.append(s); }"""
+    )
+    page.wait_for_function("() => true")
+    page.evaluate("() => { alert('hello'); window.__xss('canary'); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => typeof window.__pwned") == "undefined"
+    watch = pages.watch
+    assert any("script-src" in v for v in watch.csp), watch.csp
+    assert watch.dialogs == ["alert: hello"]
+    assert watch.xss == ["__xss('canary',)"]
+    watch.csp.clear()
+    watch.dialogs.clear()
+    watch.xss.clear()

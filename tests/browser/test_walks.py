@@ -86,6 +86,10 @@ def test_agent_works_a_ticket_to_a_supplier_and_back_to_resolved(
     assert "/desk/queues/groups" in agent_page.url
     assert queue_numbers(agent_page) == world.queue_order
     assert "time to breach" in agent_page.locator("caption").inner_text()
+    # the breached call says so in words, with the icon beside it (never colour alone)
+    late_sla = agent_page.locator(f"#queue-rows tr[data-ticket='{world.late.id}'] .queue-sla")
+    assert "breached" in late_sla.inner_text()
+    assert late_sla.locator("[aria-hidden=true]").first.inner_text() == "✖"
 
     # open the urgent ticket from its row
     agent_page.get_by_role("link", name=world.urgent.number, exact=True).click()
