@@ -106,6 +106,26 @@ def test_hostile_text_is_text_on_the_queue_pages(
             htmx.ajax('GET', rows.getAttribute('hx-get'), {target: rows, swap: 'innerHTML'}); }""")
     page.wait_for_timeout(300)
     assert page.locator("#queue-rows tr[data-ticket]").count() > 0
+
+
+def test_hostile_names_are_text_in_the_requester_search(
+    pages: Contexts, hostile: Hostile
+) -> None:
+    page = pages.new_page()
+    login(page, hostile.agent)
+    page.goto("/desk/new?q=hostile")
+    assert_no_script_ran(page, "requester search")
+    names = page.locator(".requester-choice .fw-semibold").all_text_contents()
+    assert names, "the search found nobody"
+    assert {n.strip() for n in names} <= {p.strip() for p in PAYLOADS}
+    # the live search (htmx) swaps the results in: nothing runs there either
+    box = page.locator("#requester-q")
+    box.fill("")
+    with page.expect_response(lambda r: "/desk/new/requesters" in r.url):
+        box.type("hostile1")
+    page.wait_for_timeout(300)
+    assert_no_script_ran(page, "live requester search")
+    assert page.locator(".requester-choice").count() >= 1
     assert_no_script_ran(page, "queue after a live refresh")
 
 
