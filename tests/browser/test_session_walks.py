@@ -19,6 +19,16 @@ def _switch(page: Any, code: str) -> None:
     page.wait_for_function(f"() => document.documentElement.lang === '{code}'")
 
 
+def _catalogue(lang: str) -> Any:
+    import gettext
+    from pathlib import Path
+
+    import servicedesk
+
+    folder = Path(servicedesk.__file__).parent / "translations"
+    return gettext.translation("messages", str(folder), [lang])
+
+
 def _texts(page: Any) -> tuple[str, str]:
     """The page's title and its header's logout button, the words a language change shows."""
     return page.title(), page.locator("form[action='/logout'] button").inner_text()
@@ -62,6 +72,10 @@ def test_the_language_switch_changes_the_page_and_is_remembered_after_logging_in
     _switch(page, "sv")
     swedish = _texts(page)
     assert len({finnish, english, swedish}) == 3, (finnish, english, swedish)
+    # the words are the catalogues' words: Finnish in fi, Swedish in sv
+    for lang, (_title, logout_text) in (("fi", finnish), ("sv", swedish), ("en", english)):
+        assert logout_text == _catalogue(lang).gettext("Log out"), (lang, logout_text)
+    assert finnish[1] != "Log out" and swedish[1] != "Log out"
     _switch(page, "fi")
     assert _texts(page) == finnish
     _switch(page, "en")
