@@ -316,7 +316,13 @@ def new_ticket() -> Any:
         return _render_page(form=form, matrix=_matrix_priority(form), **ctx)
 
     if not form.validate():
-        return _render_page(422, form=form, matrix=_matrix_priority(form), **ctx)
+        extra = []
+        if form.idempotency_key.errors:  # a hidden field: say it in the summary, and renew it
+            extra.append(_("The form had expired; check it and file it again."))
+            form.idempotency_key.data = secrets.token_urlsafe(24)
+        return _render_page(
+            422, form=form, matrix=_matrix_priority(form), extra_errors=extra, **ctx
+        )
     try:
         ticket, created = create_ticket(
             sess, user, _ticket_data(form, requester), idempotency_key=form.idempotency_key.data

@@ -396,3 +396,18 @@ def test_the_form_offers_only_the_channels_the_schema_knows(
     channel = html.split('id="channel"')[1].split("</select>")[0]
     assert 'value="phone"' in channel and 'value="email"' in channel
     assert 'value="portal"' not in channel and 'value="api"' not in channel
+
+
+def test_a_form_without_its_key_is_refused_with_a_message_and_a_new_key(
+    browser_for: Any, dbs: Any, world: dict[str, Any]
+) -> None:
+    browser = browser_for(world["agent"])
+    browser.post("/language", {"lang": "en", "next": "/"})
+    html = open_form(browser, world)
+    resp = browser.post(
+        f"/desk/new?requester_id={world['caller'].id}", call_form(world, html, idempotency_key="")
+    )
+    html = page(resp)
+    assert resp.status_code == 422
+    assert "The form had expired" in html and form_key(html)
+    assert tickets(dbs) == []
