@@ -158,7 +158,7 @@ def test_hostile_names_in_a_canned_reply_stay_text(
     for payload, ticket in hostile.portal[:12]:
         page.goto(ticket_path(ticket))
         choose(page, "#reply-canned", label="Greeting")
-        submit(form_of(page, "/reply"), "canned")
+        submit(form_of(page, "/reply"), "[formaction$='/reply/canned']")
         page.wait_for_function("() => document.querySelector('#reply-body').value !== ''")
         assert_no_script_ran(page, f"canned reply on {ticket.number}")
         assert payload in page.locator("#reply-body").input_value()
