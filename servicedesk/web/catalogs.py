@@ -108,8 +108,17 @@ def check(source: Catalog | None = None) -> Iterator[Problem]:
             continue
         with mo.open("rb") as fh:
             compiled = read_mo(fh)
-        if {m.id: m.string for m in compiled if m.id} != {m.id: m.string for m in po if m.id}:
+        if _messages(compiled) != _messages(po):
             yield Problem(locale, "", "the .mo is older than the .po (servicedesk i18n compile)")
+
+
+def _messages(catalog: Catalog) -> dict[object, object]:
+    """id → text, plural forms as tuples (a .mo gives lists, a .po tuples)."""
+
+    def plain(value: object) -> object:
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    return {plain(m.id): plain(m.string) for m in catalog if m.id}
 
 
 def update(source: Catalog) -> None:
