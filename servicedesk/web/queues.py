@@ -429,7 +429,9 @@ def queue(name: str) -> Any:
             return redirect(home_for(user))
         abort(403, description=_("Your role does not use this page."))
     if name == "default":
-        return redirect(url_for("web.queue", name=queues_for(user)[0], **request.args))
+        query = urlencode(list(request.args.items(multi=True)))
+        target = url_for("web.queue", name=queues_for(user)[0])
+        return redirect(target + (f"?{query}" if query else ""))
     q = _queue_or_404(user, name)
     sess = db.session()
     partial = bool(request.headers.get("HX-Request")) and request.method == "GET"
