@@ -41,10 +41,16 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
 
+#: English pages are read in Finland: day first and a 24-hour clock, not the US short form.
+_SHORT_EN = "d MMM yyyy, HH:mm"
+
+
 def local_datetime(value: datetime | None, fmt: str = "short") -> str:
     """An instant in Helsinki time, in the page's language ("" for none)."""
     if value is None:
         return ""
+    if fmt == "short" and str(get_locale()) == "en":
+        fmt = _SHORT_EN
     return format_datetime(value, fmt)
 
 

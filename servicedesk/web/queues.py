@@ -182,7 +182,7 @@ def nav_entries(user: Any) -> list[dict[str, Any]]:
         return []
     counts = queue_counts(db.session(), user, names)
     current = (request.view_args or {}).get("name") if request.endpoint == "web.queue" else None
-    return [
+    entries = [
         {
             "label": str(QUEUES[n].label),
             "url": url_for("web.queue", name=n),
@@ -190,6 +190,26 @@ def nav_entries(user: Any) -> list[dict[str, Any]]:
             "active": n == current,
         }
         for n in names
+    ]
+    return entries + _work_links(user)
+
+
+def _work_links(user: Any) -> list[dict[str, Any]]:
+    """Beside the queues: logging a call (the desk) and the canned replies (admins)."""
+    links = []
+    if user.role_enum in (Role.AGENT, Role.ADMIN):
+        links.append(("web.new_ticket", _("Log a call")))
+    if user.role_enum is Role.ADMIN:
+        links.append(("web.canned_replies", _("Canned replies")))
+    return [
+        {
+            "label": label,
+            "url": url_for(endpoint),
+            "count": None,
+            "active": request.endpoint == endpoint,
+        }
+        for endpoint, label in links
+        if endpoint in current_app.view_functions
     ]
 
 

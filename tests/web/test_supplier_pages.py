@@ -44,7 +44,7 @@ def test_the_supplier_page_lists_only_its_own_open_legs(
     assert resp.status_code == 200
     assert escalated["a"]["number"] in page and "Wilma A" in page
     assert escalated["b"]["number"] not in page
-    assert "supplier resolution: ✔ on track · 7 h left · due 24.11.2026 10.00" in page
+    assert "supplier resolution: ✔ on track · 7 h left · due 24 Nov 2026, 10:00" in page
 
 
 def test_a_supplier_login_lands_on_its_legs(

@@ -48,7 +48,7 @@ def test_a_reply_stops_the_response_clock_and_the_panel_says_met(
     assert resp.status_code == 303
     page = text_of(_page(desk_browser, tid))
     assert "Reply sent." in page
-    assert "response clock ✔ met · stopped in time, at 23.11.2026 9.30" in page
+    assert "response clock ✔ met · stopped in time, at 23 Nov 2026, 09:30" in page
     assert "Reply " in page and "Katsomme." in page
 
 
@@ -226,8 +226,8 @@ def test_escalation_previews_first_and_negative_slack_needs_the_confirmation(
     preview = resp.get_data(as_text=True)
     assert resp.status_code == 200
     page = text_of(preview)
-    assert "Customer's resolution due 28.12.2026 10.00" in page
-    assert "Supplier's resolution due 28.12.2026 12.00" in page
+    assert "Customer's resolution due 28 Dec 2026, 10:00" in page
+    assert "Supplier's resolution due 28 Dec 2026, 12:00" in page
     assert "negative: the supplier is due 2 h 0 min after the customer's promise" in page
     assert "I understand the supplier cannot meet the customer's promise" in page
     confirm = {**desk_browser.form_values(preview, "escalate"), "step": "confirm",

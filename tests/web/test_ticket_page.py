@@ -33,8 +33,8 @@ def test_the_page_shows_the_header_the_sla_panel_and_the_timeline(
     assert "P3 normal" in page and world.group.name in page
     # The SLA panel: countdown in business time, due instant in Helsinki time, state in words.
     assert "response clock ✔ on track · 1 h 30 min of business time left" in page
-    assert "Due: 23.11.2026 11.00" in page
-    assert "Counted intervals 23.11.2026 9.00 \N{EN DASH} 23.11.2026 9.30" in page
+    assert "Due: 23 Nov 2026, 11:00" in page
+    assert "Counted intervals 23 Nov 2026, 09:00 \N{EN DASH} 23 Nov 2026, 09:30" in page
     assert "Where the time went" in page
     # The timeline: created, then routed with the reason.
     assert "Ticket created" in page

@@ -17,10 +17,12 @@ __all__ = ["PinnedBrowser", "local", "text_of", "with_passwords"]
 
 
 def with_passwords(dbs: Any, *users: Any) -> None:
-    """Let the world's users log in to the pages."""
+    """Let the world's users log in to the pages, in English (the tests read English words;
+    the Finnish default has its own tests)."""
     digest = hash_password(PASSWORD)
     for user in users:
         user.password_hash = digest
+        user.locale = "en"
         dbs.add(user)
     dbs.commit()
 
