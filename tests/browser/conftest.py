@@ -150,8 +150,10 @@ class Contexts:
         self._open: list[Any] = []
 
     def new_page(self, viewport: dict[str, int] | None = None, locale: str = "fi-FI") -> Any:
+        # Reduced motion: no CSS transitions, so axe never measures a colour mid-fade.
         context = self.chromium.new_context(
-            base_url=self.base_url, viewport=viewport or WIDE, locale=locale
+            base_url=self.base_url, viewport=viewport or WIDE, locale=locale,
+            reduced_motion="reduce",
         )
         context.set_default_timeout(10_000)
         watch = self.watch

@@ -27,6 +27,7 @@ class Audit:
 
     def check(self, page: Any, what: str, expect_status: int | None = None) -> None:
         page.wait_for_load_state()
+        page.mouse.move(0, 0)  # the pointer rests where it clicked: not a hover state to judge
         assert page.evaluate("() => document.documentElement.lang") == self.lang, what
         self.pages += 1
         for v in axe_violations(page):
