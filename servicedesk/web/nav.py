@@ -23,11 +23,14 @@ ROLE_LABELS = {
     Role.ADMIN: _l("administrator"),
 }
 
+#: Said beside the role of an agent of the joint first line (ICT and THH alike).
+JOINT_LABEL = _l("joint first line")
+
 
 def role_label(user: Any) -> str:
     label = str(ROLE_LABELS[user.role_enum])
     if getattr(user, "desk", None) == "joint":
-        return f"{label} ({_l('joint first line')})"
+        return f"{label} ({JOINT_LABEL})"
     if user.role_enum is Role.AGENT and user.provider:
         return f"{label} ({user.provider})"
     return label

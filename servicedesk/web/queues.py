@@ -104,9 +104,9 @@ QUEUES: dict[str, Queue] = {
         Queue(
             "triage",
             _l("Triage"),
-            lambda _u, _now: and_(
-                (Ticket.status == Status.NEW.value) | Ticket.assignee_id.is_(None), _open()
-            ),
+            # Unassigned and open: a change need routed to its account manager is theirs,
+            # not the desk's first line's, even while it is new.
+            lambda _u, _now: and_(Ticket.assignee_id.is_(None), _open()),
             _l("No new or unassigned tickets."),
         ),
         Queue("at_risk", _l("At risk"), _sla("at_risk"), _l("No ticket is at risk.")),

@@ -148,6 +148,15 @@ def test_triage_shows_the_new_and_unassigned(
     assert numbers(html) == [t["new"]["number"]]
 
 
+def test_triage_leaves_out_a_change_need_routed_to_its_account_manager(
+    desk_world: World, situations: dict[str, Any], browser_for: Any
+) -> None:
+    need = desk_world.file(hel(2026, 11, 24, 9, 10), type="change_need")  # new, but theirs
+    _, html = page(browser_for(desk_world.agent), "/desk/queues/triage")
+    assert need["number"] not in numbers(html)
+    assert situations["new"]["number"] in numbers(html)
+
+
 @pytest.mark.parametrize(
     ("queue", "expected"),
     [
