@@ -86,7 +86,22 @@ def live_server(app: Flask) -> Iterator[str]:
         def log_request(self, *args: Any, **kwargs: Any) -> None:
             """Every static file of every page would flood the report of a failure."""
 
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    def buffered(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """Each response read whole and closed before the server writes it: a browser that
+        drops a connection (a favicon request cut short by the next navigation) must not
+        leave a static file open, whose ResourceWarning `filterwarnings = error` would pin
+        on whatever test the garbage collector happens to run in."""
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    server = make_server(
+        "127.0.0.1", 0, buffered, threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
