@@ -6,10 +6,19 @@ browser's best match, else Finnish.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from babel import dates as babel_dates
 from flask import Flask, request, session
-from flask_babel import Babel, format_datetime, format_decimal, get_locale, gettext
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_timezone,
+    gettext,
+)
 from flask_login import current_user
 
 LOCALES = ("fi", "sv", "en")
@@ -37,6 +46,7 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["business_minutes"] = business_minutes_words
     app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or DEFAULT_LOCALE)
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
@@ -49,9 +59,24 @@ def local_datetime(value: datetime | None, fmt: str = "short") -> str:
     """An instant in Helsinki time, in the page's language ("" for none)."""
     if value is None:
         return ""
-    if fmt == "short" and str(get_locale()) == "en":
+    locale = str(get_locale() or DEFAULT_LOCALE)
+    if fmt == "short" and locale == "en":
         fmt = _SHORT_EN
+    if locale == "sv":
+        # Finland-Swedish writes dates and times like Finnish (2.10.2026 10.27), not the
+        # Sweden way (2026-10-02 10:27): format with sv_FI, translate with sv.
+        return babel_dates.format_datetime(value, fmt, tzinfo=get_timezone(), locale="sv_FI")
     return format_datetime(value, fmt)
+
+
+def local_date(value: date | str | None) -> str:
+    """A calendar date (or its ISO text, as the SLA explanation carries it) in the page's
+    language."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return format_date(value, "medium")
 
 
 def business_minutes_words(minutes: int | None) -> str:

@@ -107,7 +107,7 @@ QUEUES: dict[str, Queue] = {
             # Unassigned and open: a change need routed to its account manager is theirs,
             # not the desk's first line's, even while it is new.
             lambda _u, _now: and_(Ticket.assignee_id.is_(None), _open()),
-            _l("No new or unassigned tickets."),
+            _l("No open ticket is unassigned."),
         ),
         Queue("at_risk", _l("At risk"), _sla("at_risk"), _l("No ticket is at risk.")),
         Queue("breached", _l("Breached"), _sla("breached"), _l("No open ticket is breached.")),
