@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http
+import re
+from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import Flask, request
 from flask_smorest import Api as SmorestApi
 
@@ -24,8 +28,99 @@ class ErrorEnvelope(ma.Schema):
     error = ma.fields.Nested(ErrorBody)
 
 
+#: A decimal as the API writes it: "95.00", "-1.5", "3".
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def decimal2properties(_converter: Any, field: ma.fields.Field, ret: dict, **_kw: Any) -> dict:
+    """Describe Decimal fields as they travel: a string with a decimal pattern where the
+    schema writes strings (`as_string`), and numeric bounds and defaults (never `"0.00"`)."""
+    if not isinstance(field, ma.fields.Decimal):
+        return {}
+    if field.as_string:
+        for key in ("format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            ret.pop(key, None)
+        nullable = "null" in (ret.get("type") or [])
+        default = ret.get("default")
+        if default is not None:
+            ret["default"] = str(default)
+        return {
+            "type": ["string", "null"] if nullable else "string",
+            "pattern": DECIMAL_PATTERN,
+        }
+    return {
+        key: _number(ret[key])
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "default")
+        if key in ret and ret[key] is not None
+    }
+
+
+def _number(value: Any) -> int | float:
+    """A bound or default as a JSON number: `Decimal("0.00")` or "0.00" becomes 0."""
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+#: Paths that answer without a token (the login itself).
+_PUBLIC_OPERATIONS = {("post", "/api/v1/auth/tokens")}
+#: Operations every signed-in user may call on their own account: no 403 there.
+_OWN_ACCOUNT = {("get", "/api/v1/me"), ("get", "/api/v1/auth/tokens")}
+_PATH_PARAM = re.compile(r"{[^}]+}")
+
+
+def common_error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses an operation can answer, by the rules every endpoint shares.
+
+    401 behind authentication (and wrong credentials at the login); 403 where a role or scope
+    decides; 404 where the path names a resource; 400 (malformed JSON), 413 and 415 where a
+    body is read; 409 (a conflict with stored data or state) on every change; 422 where
+    arguments are validated; 400 `bad_cursor` on paged lists; 412 and 428 where If-Match is
+    required; 429 on the throttled login; 503 when the database is busy.
+    """
+    statuses = {401, 503}
+    parameters = operation.get("parameters", [])
+    names = {(p.get("in"), p.get("name")) for p in parameters if isinstance(p, dict)}
+    if (method, path) in _PUBLIC_OPERATIONS:
+        statuses.add(429)
+    elif (method, path) not in _OWN_ACCOUNT:
+        statuses.add(403)
+    if _PATH_PARAM.search(path):
+        statuses.add(404)
+    if "requestBody" in operation:
+        statuses |= {400, 413, 415, 422}
+    if method in ("post", "put", "patch", "delete"):
+        statuses.add(409)
+    if any(where == "query" for where, _name in names):
+        statuses.add(422)
+    if ("query", "cursor") in names:
+        statuses.add(400)
+    if ("header", "If-Match") in names:
+        statuses |= {412, 428}
+    return statuses
+
+
+class ErrorResponsesPlugin(BasePlugin):
+    """Document the error answers of every operation (in the one envelope), so that a
+    generated client can rely on the document instead of a catch-all `default`."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **_kw: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            for status in sorted(common_error_statuses(method, path or "", operation)):
+                responses.setdefault(str(status), http.HTTPStatus(status).name)
+
+
 class Api(SmorestApi):
     ERROR_SCHEMA = ErrorEnvelope
+    # Every error an operation gives is listed by ErrorResponsesPlugin: no catch-all.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _init_spec(self, **kwargs: Any) -> None:
+        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), ErrorResponsesPlugin()]
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal2properties)
 
     def _register_error_handlers(self) -> None:
         """Errors are rendered by `servicedesk.errors`, for the API and the pages alike."""
