@@ -95,6 +95,25 @@ def user_scope(user: User) -> ColumnElement[bool]:
     return User.id == user.id
 
 
+def reads_commercial_terms(user: User) -> bool:
+    """An organisation's agreements (with prices) and its share register are for the centre,
+    its account managers and the customer contact; an end user's portal needs only the
+    services they may use, which the entitlement question answers."""
+    return user.role_enum is not Role.END_USER
+
+
+def require_commercial_terms(user: User, what: str) -> None:
+    """403 for an end user asking for `what` (an organisation they do see: not a 404)."""
+    if not reads_commercial_terms(user):
+        raise Forbidden(f"An end user may not read {what}; the customer contact may.")
+
+
+def reads_account_manager_contact(user: User) -> bool:
+    """An end user learns their account manager's name; the rest (e-mail, role, ids) is for
+    the customer contact and the centre."""
+    return user.role_enum is not Role.END_USER
+
+
 def can_see_internal(user: User) -> bool:
     """Internal notes and events are for the centre's own staff only."""
     return user.role_enum in STAFF_ROLES

@@ -23,9 +23,55 @@ def _url(app: Flask) -> str:
     return app.extensions["db_engine"].url.render_as_string(hide_password=False)
 
 
-@click.group(help="KPK Service Desk: service desk and SLA tracking for KPK ICT and KPK THH.")
+class _ServiceDeskGroup(click.Group):
+    """Startup errors (configuration, database URL, driver, database down) are one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from servicedesk.config import startup_message
+
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = startup_message(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from exc
+
+
+@click.group(
+    cls=_ServiceDeskGroup,
+    help="KPK Service Desk: service desk and SLA tracking for KPK ICT and KPK THH.",
+)
+@click.version_option(package_name="kpk-servicedesk", prog_name="servicedesk")
 def main() -> None:
     pass
+
+
+def _production(app: Flask) -> bool:
+    return bool(app.config["SETTINGS"].mode == "production")
+
+
+def _user_count(app: Flask) -> int:
+    from servicedesk.users.models import User
+
+    with db.unit_of_work(app) as sess:
+        return int(sess.scalar(select(func.count()).select_from(User)) or 0)
+
+
+def _load_demo(app: Flask) -> None:
+    """Load the demo with counted steps on the terminal, and print its credentials."""
+    import time
+
+    from servicedesk.demo import load_demo
+
+    started = time.monotonic()
+
+    def progress(step: int, steps: int, what: str) -> None:
+        click.echo(f"  [{step}/{steps}] {what}")
+
+    creds = load_demo(app, progress=progress)
+    click.echo(f"Demo data loaded in {time.monotonic() - started:.1f} s.")
+    _print_credentials(creds)
 
 
 @main.command()
@@ -44,16 +90,15 @@ def run(host: str, port: int, no_demo: bool, no_scheduler: bool) -> None:
     scheduler's jobs run in this process; production runs `servicedesk scheduler`.
     """
     app = _app()
+    if _production(app):
+        raise click.ClickException(
+            "`servicedesk run` is the local development server (Werkzeug); production "
+            "serves with gunicorn: `gunicorn wsgi:app`, with `servicedesk scheduler` beside it."
+        )
     migrate.upgrade(_url(app))
-    if not no_demo:
-        from servicedesk.demo import load_demo
-        from servicedesk.users.models import User
-
-        with db.unit_of_work(app) as sess:
-            empty = sess.scalar(select(func.count()).select_from(User)) == 0
-        if empty:
-            click.echo("Empty database: loading the demo data.")
-            _print_credentials(load_demo(app))
+    if not no_demo and _user_count(app) == 0:
+        click.echo("Empty database: loading the demo data.")
+        _load_demo(app)
     click.echo(f"KPK Service Desk on http://{host}:{port}/  (API docs: /api/v1/docs)")
     scheduler = None if no_scheduler else _in_process_scheduler(app)
     try:
@@ -71,10 +116,18 @@ def _in_process_scheduler(app: Flask) -> Any:
         settings.mode == "local" or settings.scheduler_in_process
     ):
         return None
-    from sla.scheduler import build_scheduler
+    from sla.scheduler import build_scheduler, sqlite_lock_path, sqlite_scheduler_lock
 
+    lock = sqlite_scheduler_lock(app)
+    if lock is None:
+        click.echo(
+            "Another process runs the scheduler of this database "
+            f"(it holds {sqlite_lock_path(app)}); this one serves without a scheduler."
+        )
+        return None
     scheduler = build_scheduler(app, blocking=False)
     scheduler.start()
+    scheduler.servicedesk_lock = lock  # type: ignore[attr-defined]  # held until exit
     click.echo(
         f"Scheduler running in this process (mail: {settings.mail_transport}"
         + (f", {settings.mail_file}" if settings.mail_transport == "file" else "")
@@ -105,21 +158,37 @@ def downgrade(revision: str) -> None:
 
 
 @main.command()
-@click.option("--force", is_flag=True, help="Load even if the database holds data.")
-def demo(force: bool) -> None:
+@click.option(
+    "--force", is_flag=True, help="Load even if the database holds data (not in production)."
+)
+@click.option(
+    "--i-know",
+    "i_know",
+    is_flag=True,
+    help="Production only: load the demo, whose passwords are published, into a fresh database.",
+)
+def demo(force: bool, i_know: bool) -> None:
     """Load the demo data set (upgrades the schema first) and print the credentials."""
-    from servicedesk.demo import load_demo
-    from servicedesk.users.models import User
-
     app = _app()
+    production = _production(app)
+    if production and not i_know:
+        raise click.ClickException(
+            "The demo's passwords are published: production does not load it. "
+            "For a throwaway production-like database, use --i-know on a fresh database."
+        )
     migrate.upgrade(_url(app))
-    with db.unit_of_work(app) as sess:
-        if sess.scalar(select(func.count()).select_from(User)) and not force:
+    if _user_count(app):
+        if production:
+            raise click.ClickException(
+                "The database holds data already; production loads the demo only into a "
+                "fresh database."
+            )
+        if not force:
             click.echo(
                 "The database holds data already; use --force to add the demo anyway.", err=True
             )
             sys.exit(1)
-    _print_credentials(load_demo(app))
+    _load_demo(app)
 
 
 def _print_credentials(creds: list[dict[str, Any]]) -> None:
@@ -166,6 +235,7 @@ def user_add(
     from servicedesk.errors import ApiError
     from servicedesk.users.operations import create_user
 
+    _check_email(email)
     app = _app()
     try:
         with db.unit_of_work(app) as sess:
@@ -189,8 +259,91 @@ def user_add(
             joint = ", joint desk" if created.desk else ""
             click.echo(f"user {created.id} {created.email} ({created.role}{joint})")
     except (ApiError, BusinessIdError) as exc:
-        details = getattr(exc, "details", {}).get("fields")
-        raise click.ClickException(f"{exc}" + (f" {details}" if details else "")) from exc
+        raise click.ClickException(_sentences(exc)) from exc
+
+
+#: The API's field names, as the CLI's options are called.
+_OPTION_OF = {"organisation_id": "--org", "provider": "--provider", "desk": "--desk"}
+
+
+def _sentences(exc: Exception) -> str:
+    """An API error as sentences: the message, then each field's problem after its option."""
+    fields = (getattr(exc, "details", None) or {}).get("fields") or {}
+    lines = [str(exc)]
+    for field, problems in fields.items():
+        said = " ".join(problems) if isinstance(problems, list) else str(problems)
+        lines.append(f"{_OPTION_OF.get(field, field)}: {said}")
+    return "\n".join(lines)
+
+
+def _check_email(email: str) -> None:
+    """The same e-mail rule as the API's (marshmallow's Email)."""
+    import marshmallow as ma
+
+    try:
+        ma.validate.Email()(email.strip())
+    except ma.ValidationError as exc:
+        raise click.ClickException(f"{email!r} is not an e-mail address.") from exc
+
+
+def _user_by_email(sess: Any, email: str) -> Any:
+    from servicedesk.users.operations import find_user_by_email
+
+    found = find_user_by_email(sess, email)
+    if found is None:
+        raise click.ClickException(f"No user {email}.")
+    return found
+
+
+@user.command("list")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=None)
+@click.option("--inactive", is_flag=True, help="Also the deactivated users.")
+def user_list(role: str | None, inactive: bool) -> None:
+    """List users: id, e-mail, role, organisation, active."""
+    from servicedesk.users.models import User
+
+    with db.unit_of_work(_app()) as sess:
+        stmt = select(User).order_by(User.id)
+        if role:
+            stmt = stmt.where(User.role == role)
+        if not inactive:
+            stmt = stmt.where(User.active.is_(True))
+        for u in sess.scalars(stmt):
+            where = u.provider or (f"org {u.organisation_id}" if u.organisation_id else "")
+            state = "" if u.active else "  (deactivated)"
+            click.echo(f"{u.id:>5}  {u.email:<40} {u.role:<17} {where}{state}")
+
+
+@user.command("deactivate")
+@click.argument("email")
+def user_deactivate(email: str) -> None:
+    """Deactivate a user: they can no longer log in, and their tokens are revoked."""
+    from servicedesk.users.operations import update_user
+
+    with db.unit_of_work(_app()) as sess:
+        found = _user_by_email(sess, email)
+        update_user(sess, found, {"active": False})
+        click.echo(f"user {found.id} {found.email} deactivated")
+
+
+@user.command("set-password")
+@click.argument("email")
+@click.password_option("--password", help="At least 10 characters (asked when not given).")
+def user_set_password(email: str, password: str) -> None:
+    """Set a user's password; their tokens are revoked."""
+    from servicedesk.errors import ApiError
+    from servicedesk.users.operations import update_user
+    from servicedesk.users.passwords import MIN_PASSWORD_LENGTH
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"A password has at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        with db.unit_of_work(_app()) as sess:
+            found = _user_by_email(sess, email)
+            update_user(sess, found, {"password": password})
+            click.echo(f"user {found.id} {found.email}: password set")
+    except ApiError as exc:
+        raise click.ClickException(_sentences(exc)) from exc
 
 
 @main.group()
@@ -336,6 +489,14 @@ def scheduler(once: bool) -> None:
     def _stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
+    from sla.scheduler import sqlite_lock_path, sqlite_scheduler_lock
+
+    lock = sqlite_scheduler_lock(app)  # held (referenced) until this command returns
+    if lock is None:
+        raise click.ClickException(
+            "Another process runs the scheduler of this SQLite database "
+            f"(it holds {sqlite_lock_path(app)}); SQLite runs one scheduler."
+        )
     sched = build_scheduler(app, blocking=True)
     previous = signal.signal(signal.SIGTERM, _stop)
     click.echo("Scheduler running: " + ", ".join(j.id for j in JOBS) + ". Ctrl-C stops it.")

@@ -51,6 +51,12 @@ def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Sett
             )
         if not env.get("DATABASE_URL"):
             raise ConfigError("production mode needs DATABASE_URL (a PostgreSQL URL)")
+        if not normalise_database_url(env["DATABASE_URL"]).startswith("postgresql"):
+            # One file, one writer, no advisory locks: SQLite is for the local run only.
+            raise ConfigError(
+                "production mode needs a PostgreSQL DATABASE_URL "
+                "(postgresql://user@host/db), not SQLite"
+            )
     elif not secret:
         # Local and test runs get a random key per process: sessions do not survive a
         # restart, which is the honest behaviour for a key nobody configured.
@@ -78,3 +84,38 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _from_a_dialect(exc: BaseException) -> bool:
+    """Raised while SQLAlchemy's dialect imported its driver (not any missing module)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any("sqlalchemy" in f.filename and "dialects" in f.filename for f in frames)
+
+
+def startup_message(exc: BaseException) -> str | None:
+    """One line that says why the service cannot start, or None if `exc` is not that.
+
+    The CLI and `wsgi.py` print it instead of a traceback: a wrong DATABASE_URL, a
+    database that is down, a missing driver or a weak SECRET_KEY is the operator's
+    to fix, and a traceback hides the one sentence that says how.
+    """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    if isinstance(exc, ConfigError):
+        return f"Cannot start: {exc}."
+    if isinstance(exc, NoSuchModuleError | ArgumentError):
+        return (
+            f"Cannot start: DATABASE_URL is not a database URL we can use ({exc}); "
+            "use sqlite:///path or postgresql://user@host/db."
+        )
+    if isinstance(exc, ModuleNotFoundError) and _from_a_dialect(exc):
+        return (
+            f"Cannot start: the database driver is missing (no module {exc.name!r}); "
+            'install it, e.g. python -m pip install "psycopg[binary]".'
+        )
+    if isinstance(exc, OperationalError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"Cannot start: the database cannot be reached or opened: {reason}"
+    return None

@@ -7,6 +7,7 @@ instants with `frozen_now`, so their events and timestamps tell a true story.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,15 +18,16 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from catalog.agreements.operations import create_version
-from catalog.agreements.queries import entitlement_for
+from catalog.agreements.queries import local_date, version_facts
 from catalog.business_id import check_digit
 from catalog.calendars.models import BusinessCalendar
-from catalog.gate import Refusal
+from catalog.gate import Refusal, check_entitlement
 from catalog.groups.models import group_members
 from catalog.groups.operations import create_group
 from catalog.organisations.models import Organisation, organisation_account_managers
 from catalog.organisations.operations import create_organisation
 from catalog.ownership.operations import record_decision, subscribe, update_subscription
+from catalog.ownership.queries import ownership_status_of
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.services.operations import create_service
@@ -37,6 +39,7 @@ from servicedesk.escalations import operations as escalations
 from servicedesk.tickets import operations as tickets
 from servicedesk.users.models import JOINT_DESK, User
 from servicedesk.users.operations import create_user
+from servicedesk.users.passwords import hash_password
 from sla.calendar import Calendar
 
 PASSWORD = "Demo-salasana-2026"  # noqa: S105  (printed for the local demo only)
@@ -744,10 +747,23 @@ LAST_NAMES = [
 ]
 
 
-def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[dict[str, Any]]:
+#: `progress(step, steps, what)`: the CLI prints counted steps while the demo loads.
+Progress = Callable[[int, int, str], None]
+
+
+def _quiet(_step: int, _steps: int, _what: str) -> None:
+    pass
+
+
+def load_demo(
+    app: Flask, tickets_count: int = 320, seed: int = 2026, progress: Progress = _quiet
+) -> list[dict[str, Any]]:
     """Create the demo data; returns the credentials to print."""
     rng = random.Random(seed)
     creds: list[dict[str, Any]] = []
+    steps = 1 + TICKET_STEPS
+    _password_hash.clear()  # hashed afresh (a new salt) for each load, then shared
+    progress(1, steps, "organisations, catalogue, agreements and people")
     with db.unit_of_work(app) as sess:
         orgs = [
             create_organisation(
@@ -805,8 +821,26 @@ def load_demo(app: Flask, tickets_count: int = 320, seed: int = 2026) -> list[di
         _canned_replies(sess, groups)
         people["supplier_agents"] = _suppliers(sess, services, calendars, creds)
         sess.flush()
-    _tickets(app, rng, services, people, tickets_count)
+    _tickets(app, rng, services, people, tickets_count, partial_progress(progress, 2, steps))
     return creds
+
+
+#: The tickets are reported in this many counted steps.
+TICKET_STEPS = 4
+
+
+def partial_progress(progress: Progress, first: int, steps: int) -> Callable[[int, int], None]:
+    """Ticket `done` of `count`, reported as the steps `first`..`steps` of the whole load."""
+    reported: set[int] = set()
+
+    def report(done: int, count: int) -> None:
+        step = first + min(TICKET_STEPS - 1, done * TICKET_STEPS // max(count, 1))
+        if step not in reported:
+            reported.add(step)
+            last = min(count, (step - first + 1) * count // TICKET_STEPS)
+            progress(step, steps, f"tickets {done + 1}-{last} of {count}")
+
+    return report
 
 
 #: (group code or None for everyone, locale, title, body)
@@ -1012,6 +1046,19 @@ def _agreements(
     )
 
 
+#: Every demo user shares one password; argon2 hashes it once (~150 ms), not once per user.
+_password_hash: list[str] = []
+
+
+def _demo_user(sess: Session, **kw: Any) -> User:
+    """A user with the demo password, hashed once for the whole data set."""
+    if not _password_hash:
+        _password_hash.append(hash_password(PASSWORD))
+    user = create_user(sess, **kw)
+    user.password_hash = _password_hash[0]
+    return user
+
+
 def _person(
     sess: Session,
     creds: list[dict[str, Any]],
@@ -1021,7 +1068,7 @@ def _person(
     note: str = "",
     **kw: Any,
 ) -> User:
-    user = create_user(sess, email=email, name=name, role=role, password=PASSWORD, **kw)
+    user = _demo_user(sess, email=email, name=name, role=role, **kw)
     creds.append({"role": role, "email": email, "password": PASSWORD, "note": note})
     return user
 
@@ -1110,13 +1157,12 @@ def _people(
             email = f"{first}.{last}.{len(creds)}@{slug}.example".lower()
             email = email.replace("ä", "a").replace("ö", "o")
             users.append(
-                create_user(
+                _demo_user(
                     sess,
                     email=email,
                     name=f"{first} {last}",
                     role="end_user",
                     organisation_id=org.id,
-                    password=PASSWORD,
                 )
             )
         creds.append(
@@ -1140,7 +1186,12 @@ def _office_instant(rng: random.Random, days_back: int, now: datetime) -> dateti
 
 
 def _tickets(
-    app: Flask, rng: random.Random, services: list[Service], people: dict[str, Any], count: int
+    app: Flask,
+    rng: random.Random,
+    services: list[Service],
+    people: dict[str, Any],
+    count: int,
+    report: Callable[[int, int], None],
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     statuses = [s for s, w in STATUS_MIX for _ in range(w)]
@@ -1150,13 +1201,16 @@ def _tickets(
         status = statuses[i % len(statuses)]
         received = _office_instant(rng, rng.randrange(0, 60 if status != "new" else 3), now)
         plan.append((received, i, status))
+    entitled: dict[tuple[Any, ...], Any] = {}
     with db.unit_of_work(app) as sess:
         ticketed = [s for s in services if s.code in TICKET_TEXTS]
-        for received, i, status in sorted(plan):  # numbers follow the order of receipt
+        for done, (received, i, status) in enumerate(sorted(plan)):  # numbers: order of receipt
+            report(done, count)
             service = sess.merge(ticketed[i % len(ticketed)], load=False)
             title, text, impact, urgency, kind = rng.choice(TICKET_TEXTS[service.code])
             requester = sess.merge(
-                _entitled_requester(sess, rng, customers, service, received), load=False
+                _entitled_requester(sess, rng, customers, service, received, entitled),
+                load=False,
             )
             _replay(
                 sess,
@@ -1179,14 +1233,35 @@ def _tickets(
 
 
 def _entitled_requester(
-    sess: Session, rng: random.Random, customers: list[User], service: Service, received: datetime
+    sess: Session,
+    rng: random.Random,
+    customers: list[User],
+    service: Service,
+    received: datetime,
+    entitled: dict[tuple[Any, ...], Any],
 ) -> User:
     """A requester whose organisation the gate lets in for this service (the demo also has
-    an organisation with unpaid shares and services that start next year)."""
+    an organisation with unpaid shares and services that start next year).
+
+    The gate answers per local day, so `entitled` remembers its answers by day: the same
+    answers, asked once (what `entitlement_for` asks, with each organisation's agreements
+    read once)."""
     for _ in range(200):
         candidate = rng.choice(customers)
-        result = entitlement_for(sess, candidate.organisation_id, service, received)
-        if not isinstance(result, Refusal):
+        org_id, day = candidate.organisation_id, local_date(received)
+        key = (org_id, service.id, day)
+        if key not in entitled:
+            if ("facts", org_id) not in entitled:  # agreements do not change while loading
+                entitled[("facts", org_id)] = version_facts(sess, org_id)
+            result = check_entitlement(
+                ownership_status_of(sess, org_id, day),
+                entitled[("facts", org_id)],
+                service.id,
+                day,
+                service_label=service.code,
+            )
+            entitled[key] = not isinstance(result, Refusal)
+        if entitled[key]:
             return candidate
     raise RuntimeError(f"no demo organisation is entitled to {service.code}")
 

@@ -18,8 +18,9 @@ id: the process that gets it runs the job; the others skip this turn silently.
 The lock belongs to the job's transaction and is released by its commit or
 rollback, so a crashed process cannot leave it held. It is an economy, not the
 guarantee: unique constraints (an SLA event per clock and kind, the outbox's
-dedup key) make a duplicate run harmless. SQLite is one process by design: jobs
-just run.
+dedup key) make a duplicate run harmless. SQLite has no such lock: there jobs
+just run, and `sqlite_scheduler_lock` keeps a second process from scheduling at
+all (an exclusive `flock` on a file beside the database).
 
 Adding a job is one line in `JOBS`:
 
@@ -32,6 +33,7 @@ the lock.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import time
@@ -39,7 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Literal
+from pathlib import Path
+from typing import IO, Any, Literal
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -186,3 +189,42 @@ def build_scheduler(
             **options,
         )
     return scheduler
+
+
+class SchedulerLock:
+    """An exclusive lock on `<database>.scheduler.lock`, held while this process schedules.
+
+    The kernel releases a `flock` when its process dies, so a crashed run leaves
+    nothing to clean up; the file itself stays (it is empty).
+    """
+
+    def __init__(self, path: Path, handle: IO[str]) -> None:
+        self.path = path
+        self._handle = handle
+
+    def release(self) -> None:
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()
+
+
+def sqlite_lock_path(app: Flask) -> Path | None:
+    """The lock file of the app's SQLite database file; None for PostgreSQL or in-memory."""
+    url = db.engine_of(app).url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).resolve().with_name(Path(url.database).name + ".scheduler.lock")
+
+
+def sqlite_scheduler_lock(app: Flask) -> SchedulerLock | Literal[False] | None:
+    """Take the SQLite database's scheduler lock: the lock, None when another process holds
+    it, False when no lock is needed (PostgreSQL's advisory locks do the job there)."""
+    path = sqlite_lock_path(app)
+    if path is None:
+        return False
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return SchedulerLock(path, handle)

@@ -50,8 +50,9 @@ def _visible_version(version_id: int) -> AgreementVersion:
 class Agreements(MethodView):
     @blp.response(200, VersionOut(many=True))
     def get(self, org_id: int) -> list[AgreementVersion]:
-        """The organisation's agreement versions, oldest first."""
+        """The organisation's agreement versions, oldest first (not for end users)."""
         org = visible_organisation(org_id)
+        access.require_commercial_terms(current_user(), "the organisation's agreements")
         rows = db.session().scalars(
             select(AgreementVersion)
             .where(AgreementVersion.organisation_id == org.id)
@@ -72,8 +73,10 @@ class Agreements(MethodView):
 class AgreementById(MethodView):
     @blp.response(200, VersionOut)
     def get(self, version_id: int) -> AgreementVersion:
-        """One agreement version."""
-        return _out(_visible_version(version_id))
+        """One agreement version (not for end users)."""
+        version = _visible_version(version_id)
+        access.require_commercial_terms(current_user(), "the organisation's agreements")
+        return _out(version)
 
     @blp.arguments(VersionPatch)
     @blp.response(200, VersionOut)
@@ -118,9 +121,9 @@ class Entitlement(MethodView):
 class AccountManagers(MethodView):
     @blp.response(200, UserOut(many=True))
     def get(self, org_id: int) -> list[User]:
-        """The organisation's account managers (asiakasvastaava)."""
+        """The organisation's account managers (asiakasvastaava); an end user gets their names."""
         org = visible_organisation(org_id)
-        return list(
+        managers = list(
             db.session().scalars(
                 select(User)
                 .join(
@@ -131,6 +134,9 @@ class AccountManagers(MethodView):
                 .order_by(User.id)
             )
         )
+        if not access.reads_account_manager_contact(current_user()):
+            return [{"name": m.name} for m in managers]  # type: ignore[return-value]
+        return managers
 
     @blp.arguments(AccountManagersIn)
     @blp.response(200, UserOut(many=True))

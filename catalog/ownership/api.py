@@ -40,8 +40,9 @@ class Ownership(MethodView):
     @blp.arguments(OwnershipArgs, location="query")
     @blp.response(200, OwnershipOut)
     def get(self, args: dict[str, Any], org_id: int) -> dict[str, Any]:
-        """Ownership on a date (default today): status, votes, subscriptions."""
+        """Ownership on a date (default today): status, votes, subscriptions (not for end users)."""
         org = visible_organisation(org_id)
+        access.require_commercial_terms(current_user(), "the organisation's share register")
         on: date = args.get("on") or utcnow().date()
         sess = db.session()
         return {

@@ -30,7 +30,8 @@ def _check_role_invariants(
     if role is not Role.SUPPLIER_AGENT and supplier_id is not None:
         problems["supplier_id"] = ["Only supplier agents belong to a supplier."]
     if role in CUSTOMER_ROLES and organisation_id is None:
-        problems["organisation_id"] = [f"A {role.value} belongs to a customer organisation."]
+        who = "An end user" if role is Role.END_USER else "A customer contact"
+        problems["organisation_id"] = [f"{who} belongs to a customer organisation."]
     if role is Role.AGENT and not provider:
         problems["provider"] = ["An agent works for a provider: ICT or THH."]
     if problems:

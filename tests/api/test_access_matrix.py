@@ -668,3 +668,59 @@ def test_admin_only_writes_are_refused_to_everyone_else(client, base, role, what
 def test_an_admin_may_make_each_admin_only_write(client, base, what):
     resp = admin_write(client, base, "admin", what)
     assert resp.status_code in (200, 201), resp.get_json()
+
+
+# --- what an end user reads of their own organisation ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "what"),
+    [("ownership", "share register"), ("agreements", "agreements")],
+)
+def test_an_end_user_may_not_read_their_organisations_register_or_agreements(
+    client, base, endpoint, what
+):
+    org = base.orgs["a"]
+    headers = base.headers["end_user"]
+    resp = client.get(f"/api/v1/organisations/{org.id}/{endpoint}", headers=headers)
+    err = assert_error(resp, 403, "forbidden")
+    assert what in err["message"]
+
+
+def test_an_end_user_may_not_read_an_agreement_version_of_their_organisation(client, base):
+    admin = base.headers["admin"]
+    versions = client.get(f"/api/v1/organisations/{base.orgs['a'].id}/agreements", headers=admin)
+    for version in versions.get_json():
+        resp = client.get(f"/api/v1/agreements/{version['id']}", headers=base.headers["end_user"])
+        assert_error(resp, 403, "forbidden")
+
+
+@pytest.mark.parametrize("endpoint", ["ownership", "agreements", "account-managers"])
+def test_the_customer_contact_reads_their_organisations_register_agreements_and_managers(
+    client, base, endpoint
+):
+    org = base.orgs["a"]
+    resp = client.get(
+        f"/api/v1/organisations/{org.id}/{endpoint}", headers=base.headers["customer_contact"]
+    )
+    assert resp.status_code == 200
+
+
+def test_an_end_user_learns_only_their_account_managers_name(client, base):
+    org = base.orgs["a"]
+    url = f"/api/v1/organisations/{org.id}/account-managers"
+    full = client.get(url, headers=base.headers["customer_contact"]).get_json()
+    assert full and full[0]["email"]
+    resp = client.get(url, headers=base.headers["end_user"])
+    assert resp.status_code == 200
+    assert resp.get_json() == [{"name": m["name"]} for m in full]
+
+
+def test_an_end_user_still_asks_which_services_they_may_use(client, base):
+    org = base.orgs["a"]
+    resp = client.get(
+        f"/api/v1/organisations/{org.id}/entitlement?service_id={base.services['ict'].id}",
+        headers=base.headers["end_user"],
+    )
+    assert resp.status_code == 200
+    assert "entitled" in resp.get_json()

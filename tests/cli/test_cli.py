@@ -267,3 +267,155 @@ def test_demo_loads_a_realistic_data_set_once(cli_db, monkeypatch):
     assert "use --force" in again.output
     count = query(cli_db, ("SELECT count(*) FROM tickets"))[0][0]
     assert count == sum(statuses.values())
+
+
+def test_demo_shows_counted_steps_and_hashes_its_one_password_once(cli_db, monkeypatch):
+    from servicedesk.users import passwords
+
+    hashed: list[str] = []
+    real = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda p: hashed.append(p) or real(p))
+    import servicedesk.demo
+
+    monkeypatch.setattr(servicedesk.demo, "hash_password", passwords.hash_password)
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    steps = [line.strip() for line in result.output.splitlines() if line.strip().startswith("[")]
+    assert steps[0].startswith("[1/5] organisations")
+    assert steps[-1].startswith("[5/5] tickets")
+    assert len(steps) == 5
+    assert "Demo data loaded in" in result.output
+    assert hashed == ["Demo-salasana-2026"]
+    from servicedesk.app import create_app
+
+    client = create_app().test_client()
+    for email in ("admin@kpk.example", "yhteyshenkilo@orivesi.example"):
+        resp = client.post(
+            "/api/v1/auth/tokens", json={"email": email, "password": "Demo-salasana-2026"}
+        )
+        assert resp.status_code == 201, (email, resp.get_json())
+
+
+def test_version_is_printed():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.startswith("servicedesk, version ")
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "a@", "@kpk.example", "x y@kpk.example"])
+def test_user_add_refuses_what_is_not_an_email(upgraded, email):
+    result = run("user", "add", email, "--role", "admin", "--password", "Salasana-2026")
+    assert result.exit_code == 1
+    assert "is not an e-mail address" in result.output
+    assert query(upgraded, "SELECT count(*) FROM users") == [(0,)]
+
+
+def test_user_add_says_its_errors_in_sentences_not_dicts(upgraded):
+    result = run("user", "add", "x@kpk.example", "--role", "end_user", "--password", "Salasana-26")
+    assert result.exit_code == 1
+    assert "--org: An end user belongs to a customer organisation." in result.output
+    assert "{" not in result.output and "[" not in result.output
+
+
+def _admin_with_token(email: str = "paa@kpk.example") -> str:
+    added = run("user", "add", email, "--role", "admin", "--password", "Salasana-2026")
+    assert added.exit_code == 0, added.output
+    return run("token", "create", email).stdout.strip()
+
+
+def _me(token: str) -> int:
+    from servicedesk.app import create_app
+
+    client = create_app().test_client()
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_user_list_shows_the_active_users_and_with_inactive_the_others(upgraded):
+    _admin_with_token("eka@kpk.example")
+    _admin_with_token("toka@kpk.example")
+    assert run("user", "deactivate", "toka@kpk.example").exit_code == 0
+    listed = run("user", "list").output
+    assert "eka@kpk.example" in listed and "toka@kpk.example" not in listed
+    everyone = run("user", "list", "--inactive").output
+    assert "toka@kpk.example" in everyone and "(deactivated)" in everyone
+    assert "eka@kpk.example" not in run("user", "list", "--role", "end_user").output
+
+
+def test_user_deactivate_revokes_the_users_tokens(upgraded):
+    token = _admin_with_token()
+    assert _me(token) == 200
+    result = run("user", "deactivate", "PAA@kpk.example")
+    assert result.exit_code == 0, result.output
+    assert _me(token) == 401
+    assert query(upgraded, "SELECT active FROM users") == [(0,)]
+
+
+def test_user_set_password_sets_a_password_that_works(upgraded):
+    _admin_with_token()
+    result = run("user", "set-password", "paa@kpk.example", "--password", "Uusi-salasana-2026")
+    assert result.exit_code == 0, result.output
+    from servicedesk.app import create_app
+
+    client = create_app().test_client()
+    resp = client.post(
+        "/api/v1/auth/tokens",
+        json={"email": "paa@kpk.example", "password": "Uusi-salasana-2026"},
+    )
+    assert resp.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["user", "deactivate", "ei.ole@kpk.example"], "No user ei.ole@kpk.example."),
+        (["user", "set-password", "paa@kpk.example", "--password", "lyhyt"], "at least 10"),
+    ],
+)
+def test_user_commands_refuse_with_a_sentence(upgraded, args, message):
+    _admin_with_token()
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_a_second_run_on_one_sqlite_file_does_not_start_a_second_scheduler(upgraded, tmp_path):
+    """Two `servicedesk run` on one file: the second serves, but without a scheduler."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "SERVICEDESK_MODE": "local", "DATABASE_URL": upgraded}
+    code = "from servicedesk.cli import main; main()"
+    started = []
+    try:
+        for port in ("5791", "5792"):
+            log = open(tmp_path / f"run-{port}.log", "w")  # noqa: SIM115  (closed at the end)
+            started.append(
+                (
+                    log,
+                    subprocess.Popen(  # noqa: S603  (our own command)
+                        [sys.executable, "-c", code, "run", "--no-demo", "--port", port],
+                        cwd=root,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    ),
+                )
+            )
+            deadline = time.monotonic() + 60
+            while "KPK Service Desk on" not in (tmp_path / f"run-{port}.log").read_text():
+                assert time.monotonic() < deadline, (tmp_path / f"run-{port}.log").read_text()
+                time.sleep(0.2)
+            time.sleep(0.5)
+        first = (tmp_path / "run-5791.log").read_text()
+        second = (tmp_path / "run-5792.log").read_text()
+        assert "Scheduler running in this process" in first
+        assert "Scheduler running" not in second
+        assert "Another process runs the scheduler of this database" in second
+    finally:
+        for log, proc in started:
+            proc.terminate()
+            proc.wait(timeout=10)
+            log.close()

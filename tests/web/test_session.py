@@ -137,7 +137,8 @@ def test_production_session_cookie_is_host_prefixed_secure_httponly_lax() -> Non
         env={
             "SERVICEDESK_MODE": "production",
             "SECRET_KEY": "k" * 40 + "-not-a-weak-secret",
-            "DATABASE_URL": "sqlite:///:memory:",
+            # Production refuses SQLite; the app is built, never connected.
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/unused",
         }
     )
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
