@@ -6,7 +6,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
@@ -28,7 +28,12 @@ class ServiceDeskFlask(Flask):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in URLs: ids fit the database's INTEGER; a larger one is no record (404)."""
+    """`<int:...>` in URLs: ids fit the database's INTEGER; a larger one is no record (404).
+
+    ASCII digits only: werkzeug's `\\d` would also match a full-width "1" (U+FF11), read as 1.
+    """
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**31 - 1)
@@ -78,6 +83,19 @@ def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | No
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        return resp
+
+    @app.after_request
+    def _api_options(resp: Response) -> Response:
+        """OPTIONS on an API path answers 204 with Allow, not Flask's empty text/html 200."""
+        if (
+            request.method == "OPTIONS"
+            and request.path.startswith("/api/")
+            and resp.status_code == 200
+        ):
+            resp.status_code = 204
+            resp.set_data(b"")
+            resp.headers.pop("Content-Type", None)
         return resp
 
     return app

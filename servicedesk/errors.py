@@ -139,12 +139,14 @@ def _http_exception(exc: HTTPException) -> Response:
     return error_response(status, STATUS_CODES.get(status, "error"), message, details, headers)
 
 
-def _flatten_locations(messages: Any) -> Any:
-    """webargs nests errors by location (json, query, headers); one location is the norm."""
+def _flatten_locations(messages: Any) -> dict[str, Any]:
+    """webargs nests errors by location (json, query, headers); one location is the norm.
+
+    `details.fields` is always a dict; errors of the body as a whole go under `_schema`.
+    """
     if isinstance(messages, dict) and len(messages) == 1:
-        (only,) = messages.values()
-        return only
-    return messages
+        (messages,) = messages.values()
+    return messages if isinstance(messages, dict) else {"_schema": messages}
 
 
 def _api_error(exc: ApiError) -> Response:

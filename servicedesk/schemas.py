@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -47,11 +48,61 @@ def _storable(value: Any) -> bool:
     return True
 
 
+#: An integer as text in a query string: ASCII digits only (`int()` also reads U+FF11, "1_0").
+_QUERY_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _coercion_problem(field: ma.fields.Field, value: Any, json_types: bool) -> Any:
+    """Why `value` is not of `field`'s own type (None if it is), so nothing is coerced silently.
+
+    In a JSON body an integer is a JSON integer (not 1.5, 1.0, "1" or true) and a boolean is
+    true or false (not 0, 1 or "yes"); in a query string an integer is ASCII digits.
+    """
+    if value is None:
+        return None  # the field's allow_none decides
+    if isinstance(field, ma.fields.List):
+        if not isinstance(value, list):
+            return None  # the List field itself refuses it
+        problems = {
+            i: problem
+            for i, item in enumerate(value)
+            if (problem := _coercion_problem(field.inner, item, json_types)) is not None
+        }
+        return problems or None
+    if isinstance(field, ma.fields.Integer):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return None
+        if not json_types and isinstance(value, str) and _QUERY_INTEGER.fullmatch(value):
+            return None
+        return [field.error_messages["invalid"]]
+    if isinstance(field, ma.fields.Boolean) and json_types and not isinstance(value, bool):
+        return [field.error_messages["invalid"]]
+    return None
+
+
 class StrictSchema(ma.Schema):
-    """Input schemas refuse unknown fields (marshmallow's RAISE is explicit here)."""
+    """Input schemas refuse unknown fields (marshmallow's RAISE is explicit here), and values
+    of another type than the field's: no silent truncation of 1.5 to 1, no 0 for false."""
+
+    #: True for JSON bodies; query-string schemas (`QueryArgs`) read numbers from text.
+    json_types: ClassVar[bool] = True
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_coercion(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping):
+            problems = {}
+            for name, field in self.load_fields.items():
+                key = field.data_key or name
+                if key in data:
+                    problem = _coercion_problem(field, data[key], self.json_types)
+                    if problem is not None:
+                        problems[key] = problem
+            if problems:
+                raise ma.ValidationError(problems)
+        return data
 
     @ma.pre_load
     def _refuse_unstorable_text(self, data: Any, **_kwargs: Any) -> Any:
@@ -67,6 +118,12 @@ class StrictSchema(ma.Schema):
         return data
 
 
-class PageArgs(StrictSchema):
+class QueryArgs(StrictSchema):
+    """Query-string arguments: integers arrive as text (ASCII digits), booleans as words."""
+
+    json_types = False
+
+
+class PageArgs(QueryArgs):
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, 200))
     cursor = ma.fields.String(load_default=None)

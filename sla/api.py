@@ -6,11 +6,11 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from catalog.calendars.models import BusinessCalendar
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
 from servicedesk.errors import ValidationFailed
 from servicedesk.schemas import StrictSchema, UTCDateTimeField

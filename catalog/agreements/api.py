@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import delete, insert, select
 
 from catalog.agreements import operations, queries
@@ -24,6 +23,7 @@ from catalog.organisations.models import organisation_account_managers
 from catalog.services.models import Service
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
 from servicedesk.enums import Role
 from servicedesk.errors import NotFound, ValidationFailed

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from catalog.agreements.models import INVOICING_PERIODS, PRICE_MODELS
 from catalog.services.models import SERVICE_FAMILIES
-from servicedesk.schemas import StrictSchema, UTCDateTimeField
+from servicedesk.schemas import QueryArgs, StrictSchema, UTCDateTimeField
 from servicedesk.tickets.priority import PRIORITIES
 
 
@@ -97,7 +97,7 @@ class VersionOut(ma.Schema):
     promises = ma.fields.List(ma.fields.Nested(PromiseOut))
 
 
-class EntitlementArgs(StrictSchema):
+class EntitlementArgs(QueryArgs):
     service_id = ma.fields.Integer(load_default=None)
     at = UTCDateTimeField(load_default=None)
 

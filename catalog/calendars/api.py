@@ -6,12 +6,12 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalog.calendars.models import BusinessCalendar
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.errors import Conflict, NotFound, ValidationFailed
 from servicedesk.schemas import StrictSchema
 from sla.calendar import Calendar, CalendarError

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalog.groups import operations
@@ -13,6 +12,7 @@ from catalog.groups.models import ResolverGroup
 from catalog.groups.schemas import GroupCreate, GroupOut, GroupPatch, MembersIn
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.errors import NotFound
 
 blp = Blueprint("groups", __name__, url_prefix="/groups", description="Resolver groups")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from catalog.organisations import operations
@@ -19,8 +18,10 @@ from catalog.organisations.schemas import (
 )
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.errors import NotFound
 from servicedesk.pagination import SortKey, paginate
+from servicedesk.search import contains
 
 blp = Blueprint(
     "organisations",
@@ -51,9 +52,9 @@ class Organisations(MethodView):
         if "kind" in args:
             stmt = stmt.where(Organisation.kind == args["kind"])
         if "q" in args:
-            like = f"%{args['q']}%"
+            q = args["q"]
             stmt = stmt.where(
-                or_(Organisation.name.ilike(like), Organisation.business_id.ilike(like))
+                or_(contains(Organisation.name, q), contains(Organisation.business_id, q))
             )
         items, cursor = paginate(
             db.session(),

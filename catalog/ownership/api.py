@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalog.organisations.api import visible_organisation
@@ -24,6 +23,7 @@ from catalog.ownership.schemas import (
 from catalog.shares import amount_due
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
 from servicedesk.errors import NotFound
 

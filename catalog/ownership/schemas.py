@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from servicedesk.schemas import StrictSchema
+from servicedesk.schemas import QueryArgs, StrictSchema
 
 
 class SubscriptionOut(ma.Schema):
@@ -42,7 +42,7 @@ class OwnershipOut(ma.Schema):
     subscriptions = ma.fields.List(ma.fields.Nested(SubscriptionOut))
 
 
-class OwnershipArgs(StrictSchema):
+class OwnershipArgs(QueryArgs):
     on = ma.fields.Date()
 
 

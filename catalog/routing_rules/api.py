@@ -6,7 +6,6 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalog.groups.models import ResolverGroup
@@ -15,6 +14,7 @@ from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import SERVICE_FAMILIES
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.enums import Provider
 from servicedesk.errors import NotFound, ValidationFailed
 from servicedesk.schemas import StrictSchema

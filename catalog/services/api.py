@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from catalog.services import operations
@@ -19,8 +18,10 @@ from catalog.services.schemas import (
 )
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.errors import NotFound
 from servicedesk.pagination import SortKey, paginate
+from servicedesk.search import contains
 
 blp = Blueprint("services", __name__, url_prefix="/services", description="Service catalogue")
 
@@ -46,13 +47,13 @@ class Services(MethodView):
         if "provider" in args:
             stmt = stmt.where(Service.provider == args["provider"].value)
         if "q" in args:
-            like = f"%{args['q']}%"
+            q = args["q"]
             stmt = stmt.where(
                 or_(
-                    Service.code.ilike(like),
-                    Service.name_fi.ilike(like),
-                    Service.name_sv.ilike(like),
-                    Service.name_en.ilike(like),
+                    contains(Service.code, q),
+                    contains(Service.name_fi, q),
+                    contains(Service.name_sv, q),
+                    contains(Service.name_en, q),
                 )
             )
         items, cursor = paginate(

@@ -6,7 +6,6 @@ from typing import Any
 
 import marshmallow as ma
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from catalog.calendars.models import BusinessCalendar
@@ -15,6 +14,7 @@ from catalog.services.models import SERVICE_FAMILIES
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.enums import Role
 from servicedesk.errors import Conflict, NotFound, ValidationFailed
 from servicedesk.escalations.models import Escalation

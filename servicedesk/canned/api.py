@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from servicedesk import access, db
 from servicedesk.auth import current_user
+from servicedesk.blueprint import Blueprint
 from servicedesk.canned import operations, queries
 from servicedesk.canned.models import CannedReply
 from servicedesk.canned.schemas import (

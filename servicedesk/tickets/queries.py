@@ -11,6 +11,7 @@ from servicedesk.db import utcnow
 from servicedesk.enums import Role
 from servicedesk.escalations.models import Escalation
 from servicedesk.pagination import SortKey
+from servicedesk.search import contains
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
 from sla import queries as sla_queries
@@ -69,8 +70,7 @@ def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
     if "q" in args:
         words = args["q"].split()
         for word in words:
-            like = f"%{word}%"
-            stmt = stmt.where(or_(Ticket.title.ilike(like), Ticket.number.ilike(like)))
+            stmt = stmt.where(or_(contains(Ticket.title, word), contains(Ticket.number, word)))
     return stmt
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 
 from catalog.groups.models import group_members
 from servicedesk import access, db
 from servicedesk.auth import current_user, issue_token
+from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
 from servicedesk.errors import NotFound, Unauthenticated
 from servicedesk.pagination import SortKey, paginate
+from servicedesk.search import contains
 from servicedesk.users import operations, throttle
 from servicedesk.users.models import ApiToken, User
 from servicedesk.users.passwords import hash_password, needs_rehash, verify_password
@@ -116,8 +117,8 @@ class Users(MethodView):
         if "organisation_id" in args:
             stmt = stmt.where(User.organisation_id == args["organisation_id"])
         if "q" in args:
-            like = f"%{args['q'].lower()}%"
-            stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like)))
+            q = args["q"]
+            stmt = stmt.where(or_(contains(User.email, q), contains(User.name, q)))
         items, cursor = paginate(
             db.session(),
             stmt,
