@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from servicedesk import db, errors
@@ -57,6 +58,11 @@ def create_app(overrides: dict[str, Any] | None = None, env: dict[str, str] | No
     )
     if overrides:
         app.config.update(overrides)
+    if settings.trusted_proxy_count > 0:
+        # Behind N reverse proxies: the client's address (the login throttle keys on it)
+        # and scheme are the ones the proxies saw, read from their X-Forwarded-* headers.
+        n = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO)
     db.init_app(app, app.config.get("DATABASE_URL", settings.database_url))
     errors.register(app)

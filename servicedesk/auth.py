@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import g, request
+from flask import current_app, g, has_app_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,10 +30,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def personal_token_lifetime() -> timedelta:
+    """TOKEN_LIFETIME_DAYS of the running app (30 days outside one)."""
+    settings = current_app.config.get("SETTINGS") if has_app_context() else None
+    return timedelta(days=settings.token_lifetime_days if settings else 30)
+
+
 def issue_token(
-    sess: Session, user: User, name: str = "", expires_at: datetime | None = None
+    sess: Session,
+    user: User,
+    name: str = "",
+    expires_at: datetime | None = None,
+    *,
+    service: bool = False,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the plain token is returned once and never stored."""
+    """Create a token; the plain token is returned once and never stored.
+
+    A personal token expires after the configured lifetime unless `expires_at` says
+    otherwise; a service token (for an integration) must be given its expiry explicitly.
+    """
+    if expires_at is None:
+        if service:
+            raise ValueError("a service token needs an explicit expiry")
+        expires_at = utcnow() + personal_token_lifetime()
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -41,6 +60,7 @@ def issue_token(
         prefix=plain[:12],
         name=name,
         expires_at=expires_at,
+        kind="service" if service else "personal",
     )
     sess.add(token)
     sess.flush()
@@ -63,6 +83,7 @@ def authenticate_request(sess: Session) -> None:
     """Set g.user and g.token from the Authorization header, or refuse with 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, plain = header.partition(" ")
+    # RFC 7235: the scheme is case-insensitive, so "bearer" and "BEARER" are fine too.
     if scheme.lower() != "bearer" or not plain.strip():
         raise Unauthenticated(
             "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/tokens."

@@ -354,17 +354,32 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="cli")
-def token_create(email: str, name: str) -> None:
-    """Create an API token for EMAIL and print only the token."""
-    from servicedesk.auth import issue_token
-    from servicedesk.users.operations import find_user_by_email
+@click.option("--service", is_flag=True, help="A token for an integration (needs --expires-days).")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Its lifetime.")
+def token_create(email: str, name: str, service: bool, expires_days: int | None) -> None:
+    """Create an API token for EMAIL and print only the token.
 
+    A personal token lives TOKEN_LIFETIME_DAYS (30) unless --expires-days says otherwise;
+    a --service token is given its lifetime explicitly.
+    """
+    from datetime import timedelta
+
+    from servicedesk.auth import issue_token
+    from servicedesk.db import utcnow
+    from servicedesk.users.operations import find_user_by_email, issue_service_token
+
+    if service and expires_days is None:
+        raise click.UsageError("A --service token needs --expires-days N.")
     app = _app()
-    with db.unit_of_work(app) as sess:
+    with app.app_context(), db.unit_of_work(app) as sess:
         found = find_user_by_email(sess, email)
         if found is None or not found.active:
             raise click.ClickException(f"No active user {email}.")
-        _, plain = issue_token(sess, found, name=name)
+        if service:
+            _, plain = issue_service_token(sess, found, name=name, expires_days=expires_days or 0)
+        else:
+            expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+            _, plain = issue_token(sess, found, name=name, expires_at=expires_at)
     click.echo(plain)
 
 

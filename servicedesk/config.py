@@ -28,6 +28,10 @@ class Settings:
     smtp_port: int
     mail_from: str
     mail_file: str
+    #: Personal API tokens expire this many days after they are issued.
+    token_lifetime_days: int = 30
+    #: Reverse proxies in front of the app whose X-Forwarded-For is trusted (ProxyFix).
+    trusted_proxy_count: int = 0
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -74,6 +78,8 @@ def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Sett
         smtp_port=int(env.get("SMTP_PORT", "25")),
         mail_from=env.get("MAIL_FROM", "palvelupiste@kpk.example"),
         mail_file=env.get("MAIL_FILE", str(Path(instance_path) / "outbox-mail.log")),
+        token_lifetime_days=int(env.get("TOKEN_LIFETIME_DAYS", "30")),
+        trusted_proxy_count=int(env.get("TRUSTED_PROXY_COUNT", "0")),
     )
 
 

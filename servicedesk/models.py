@@ -18,7 +18,7 @@ from servicedesk.tickets.models import (
     TicketEvent,
     TicketNumberCounter,
 )
-from servicedesk.users.models import ApiToken, LoginFailure, User
+from servicedesk.users.models import ApiToken, LoginThrottle, User
 from sla.models import SlaAlert, SlaClock
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "Escalation",
     "GeneralMeetingDecision",
     "IdempotencyKey",
-    "LoginFailure",
+    "LoginThrottle",
     "Organisation",
     "OutboxMessage",
     "ResolverGroup",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from servicedesk.config import normalise_database_url
 from servicedesk.db import Base
 
 _seq = itertools.count(1)
+#: The expiry of the factory's tokens (real ones expire after TOKEN_LIFETIME_DAYS).
+FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
 #: Notes of the agreements the factory makes: every new service joins them.
 AUTO_AGREEMENT = "test: covers every service"
 
@@ -250,7 +253,8 @@ class Factory:
         return service
 
     def token(self, user: Any) -> str:
-        _, plain = issue_token(self.sess, user)
+        # Tests move the clock (frozen_now) by years: their tokens outlive every test's "now".
+        _, plain = issue_token(self.sess, user, expires_at=FAR_FUTURE)
         self.sess.commit()
         return plain
 

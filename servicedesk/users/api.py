@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g, request
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
@@ -39,36 +40,48 @@ class Tokens(MethodView):
     @auth_blp.arguments(TokenRequest)
     @auth_blp.response(201, TokenCreated)
     @auth_blp.doc(security=[])
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Exchange e-mail and password for a bearer token (shown once)."""
+    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Exchange e-mail and password for a personal bearer token (shown once).
+
+        It expires after TOKEN_LIFETIME_DAYS (30 by default). Guessing is throttled per
+        account and address, per address, and slowed down per account (429, Retry-After).
+        """
         sess = db.session()
-        throttle.check(sess, data["email"])
+        address = request.remote_addr or ""
+        throttle.begin_attempt(sess, data["email"], address)
         user = operations.find_user_by_email(sess, data["email"])
         ok = verify_password(user.password_hash if user else None, data["password"])
         if user is None or not ok or not user.active:
-            throttle.record_failure(sess, data["email"])
             raise Unauthenticated("The e-mail or the password is wrong.", code="bad_credentials")
-        throttle.clear(sess, data["email"])
+        throttle.succeeded(sess, data["email"], address)
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(data["password"])
         token, plain = issue_token(sess, user, name=data["name"])
-        return {"id": token.id, "token": plain, "prefix": token.prefix, "expires_at": None}
+        body = {"id": token.id, "token": plain, "prefix": token.prefix}
+        body["expires_at"] = token.expires_at
+        # The token is a password: no cache, shared or private, may keep the answer.
+        return body, 201, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
     @auth_blp.response(200, TokenInfo(many=True))
     def get(self) -> list[dict[str, Any]]:
-        """The caller's active tokens."""
-        from flask import g
-
+        """The caller's usable tokens (not revoked, not expired), with their last use."""
+        now = utcnow()
         tokens = db.session().scalars(
             select(ApiToken)
-            .where(ApiToken.user_id == current_user().id, ApiToken.revoked_at.is_(None))
+            .where(
+                ApiToken.user_id == current_user().id,
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
             .order_by(ApiToken.id)
         )
         return [
             {
                 **{
                     c: getattr(t, c)
-                    for c in ("id", "prefix", "name", "created_at", "last_used_at", "expires_at")
+                    for c in (
+                        "id", "prefix", "name", "kind", "created_at", "last_used_at", "expires_at"
+                    )
                 },
                 "current": t.id == g.token.id,
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.organisations.models import Organisation
@@ -85,16 +85,22 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: 'personal' (expires after TOKEN_LIFETIME_DAYS) or 'service' (an explicit expiry).
+    kind: Mapped[str] = mapped_column(String(10), default="personal", server_default="personal")
 
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class LoginFailure(Base):
-    """A failed password login, kept briefly so guessing is throttled on every node alike."""
+class LoginThrottle(Base):
+    """A counter of login attempts for one key (an address, or an account and an address).
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+    One row per key, updated by a single INSERT ... ON CONFLICT DO UPDATE, so concurrent
+    attempts on every node count exactly; `next_at` is the backoff's earliest next attempt.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from catalog.organisations.models import Organisation
 from catalog.suppliers.models import Supplier
+from servicedesk.auth import issue_token
+from servicedesk.db import utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import Conflict, ValidationFailed
-from servicedesk.users.models import JOINT_DESK, User
+from servicedesk.users.models import JOINT_DESK, ApiToken, User
 from servicedesk.users.passwords import MIN_PASSWORD_LENGTH, hash_password
 
 
@@ -120,6 +123,40 @@ def update_user(sess: Session, user: User, changes: dict[str, Any]) -> User:
     user.organisation_id = organisation_id
     user.provider = str(provider) if provider else None
     if "password" in changes:
-        user.password_hash = hash_password(changes["password"])
+        set_password(sess, user, changes["password"])
+    if changes.get("active") is False:
+        # Reactivating later must not revive what the user could do before.
+        revoke_tokens(sess, user)
     sess.flush()
     return user
+
+
+def set_password(sess: Session, user: User, password: str) -> None:
+    """A new password ends every API token (and, by the session fingerprint, every session)
+    made with the old one: a leaked password is changed to shut the thief out."""
+    user.password_hash = hash_password(password)
+    revoke_tokens(sess, user)
+
+
+def revoke_tokens(sess: Session, user: User) -> int:
+    """Revoke all of the user's live tokens; answers how many."""
+    result = sess.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
+def issue_service_token(
+    sess: Session, user: User, *, name: str, expires_days: int
+) -> tuple[ApiToken, str]:
+    """A token for an integration: its lifetime is always chosen, never the default."""
+    if expires_days < 1:
+        raise ValidationFailed(
+            "A service token lives at least one day.",
+            details={"fields": {"expires_days": ["At least 1."]}},
+        )
+    return issue_token(
+        sess, user, name=name, expires_at=utcnow() + timedelta(days=expires_days), service=True
+    )

@@ -27,6 +27,7 @@ class TokenInfo(ma.Schema):
     id = ma.fields.Integer()
     prefix = ma.fields.String()
     name = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "personal or service"})
     created_at = UTCDateTimeField()
     last_used_at = UTCDateTimeField(allow_none=True)
     expires_at = UTCDateTimeField(allow_none=True)

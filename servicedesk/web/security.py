@@ -25,10 +25,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: Production is served over HTTPS only: browsers must never try plain HTTP for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
 def init_security_headers(app: Flask) -> None:
+    settings = app.config.get("SETTINGS")
+    production = settings is not None and settings.mode == "production"
+
     @app.after_request
     def _csp(resp: Response) -> Response:
         resp.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if production:
+            resp.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         if resp.mimetype == "text/html":
             # Pages carry the user's data: never kept by a shared cache.
             resp.headers.setdefault("Cache-Control", "no-store")

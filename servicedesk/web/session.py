@@ -142,18 +142,18 @@ def login() -> Any:
         return render_template("web/login.html", form=form), 422
     sess = db.session()
     email = (form.email.data or "").strip().lower()
+    address = request.remote_addr or ""
     try:
-        throttle.check(sess, email)
+        throttle.begin_attempt(sess, email, address)
     except ApiError as exc:
         form.form_errors.append(_("Too many failed logins for this e-mail; try again later."))
         return render_template("web/login.html", form=form), exc.status, exc.headers
     user = sess.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, form.password.data or "")
     if not ok or user is None or not user.active:
-        throttle.record_failure(sess, email)
         form.form_errors.append(_("The e-mail or the password is not right."))
         return render_template("web/login.html", form=form), 401
-    throttle.clear(sess, email)
+    throttle.succeeded(sess, email, address)
     lang = session.get("lang")
     session.clear()  # a new session on login: nothing of the anonymous one carries over
     login_user(user)

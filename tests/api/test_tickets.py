@@ -512,7 +512,7 @@ def test_a_good_password_gives_a_token_that_works(client, person):
     assert resp.status_code == 201
     body = resp.get_json()
     assert body["token"].startswith("sdt_") and body["prefix"] == body["token"][:12]
-    assert body["expires_at"] is None
+    assert body["expires_at"] is not None  # a personal token expires (TOKEN_LIFETIME_DAYS)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
     assert me.get_json()["id"] == person.id
