@@ -350,10 +350,12 @@ def test_user_deactivate_revokes_the_users_tokens(upgraded):
     assert query(upgraded, "SELECT active FROM users") == [(0,)]
 
 
-def test_user_set_password_sets_a_password_that_works(upgraded):
-    _admin_with_token()
+def test_user_set_password_sets_a_password_that_works_and_revokes_the_old_tokens(upgraded):
+    token = _admin_with_token()
+    assert _me(token) == 200
     result = run("user", "set-password", "paa@kpk.example", "--password", "Uusi-salasana-2026")
     assert result.exit_code == 0, result.output
+    assert _me(token) == 401
     from servicedesk.app import create_app
 
     client = create_app().test_client()
