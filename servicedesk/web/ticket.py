@@ -165,7 +165,8 @@ def actions_for(user: User, ticket: Ticket, open_leg: Escalation | None) -> Acti
         withdraw=desk and open_leg is not None,
         publish=desk and live,
         thread=live and open_leg is not None and (desk or own_leg),
-        done=own_leg,
+        # The desk too: a supplier that phones in "done" should not have to log in for it.
+        done=own_leg or (desk and open_leg is not None),
     )
 
 
@@ -703,7 +704,7 @@ def ticket_withdraw(ticket_id: int, leg_id: int) -> Any:
 @bp.post("/desk/tickets/<int:ticket_id>/escalations/<int:leg_id>/done")
 @desk_required
 def ticket_done(ticket_id: int, leg_id: int) -> Any:
-    """The supplier marks its part done: the ticket returns to the desk."""
+    """The supplier (or the desk on its word) marks its part done: back to the desk."""
     t = _ticket(ticket_id)
     try:
         escalations.mark_done(db.session(), _user(), t, _leg_of(t, leg_id))

@@ -260,3 +260,15 @@ def test_withdrawing_takes_the_ticket_back_from_the_supplier(
     resp = desk_browser.post(f"/desk/tickets/{tid}/escalations/{leg['id']}/withdraw")
     assert resp.status_code == 409  # once only; the page says why
     assert "withdrawn already" in resp.get_data(as_text=True)
+
+
+def test_the_desk_marks_the_suppliers_part_done_on_its_word(
+    desk_browser: PinnedBrowser, api: Any, world: Any, ticket: dict[str, Any]  # noqa: F811
+) -> None:
+    tid = ticket["id"]
+    leg = api.escalate(local("2026-11-23 09:10"), tid, world.agent)["escalation"]
+    assert "The supplier's part is done" in text_of(_page(desk_browser, tid))
+    resp = desk_browser.post(f"/desk/tickets/{tid}/escalations/{leg['id']}/done")
+    assert resp.status_code == 303
+    page = text_of(_page(desk_browser, tid))
+    assert "Status in progress" in page and "The supplier's part is done" not in page
