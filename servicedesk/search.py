@@ -14,5 +14,9 @@ def _literal_pattern(text: str) -> str:
 
 
 def contains(column: Any, text: str) -> ColumnElement[bool]:
-    """Rows whose `column` contains `text`, in any case."""
-    return column.ilike(_literal_pattern(text), escape="\\")
+    """Rows whose `column` contains `text`, in any case.
+
+    The text is lower-cased here too: SQLite's ILIKE folds only ASCII letters, so "MEIKÄ"
+    would miss "Meikäläinen" there; lower-cased it finds it (PostgreSQL folds either way).
+    """
+    return column.ilike(_literal_pattern(text.lower()), escape="\\")

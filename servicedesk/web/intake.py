@@ -27,7 +27,7 @@ from catalog.agreements.queries import entitlement_for, local_date
 from catalog.gate import Refusal, RefusalReason
 from catalog.groups.models import ResolverGroup
 from catalog.services.models import Service
-from servicedesk import access, db
+from servicedesk import access, db, search
 from servicedesk.db import utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, NotFound
@@ -144,22 +144,16 @@ def entitlement_of(sess: Session, user: User, organisation_id: int, now: datetim
     return Entitlement(refusal=None, valid_from=result.valid_from, services=tuple(rows))
 
 
-def _like(q: str) -> str:
-    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def find_requesters(sess: Session, user: User, q: str) -> list[User]:
     """Active customer-side people whose name or e-mail contains `q` (any case), in the
     searcher's user scope, as the users API finds them."""
-    like = _like(q)
     stmt = (
         select(User)
         .where(
             access.user_scope(user),
             User.role.in_([r.value for r in CUSTOMER_ROLES]),
             User.active.is_(True),
-            or_(User.name.ilike(like, escape="\\"), User.email.ilike(like, escape="\\")),
+            or_(search.contains(User.name, q), search.contains(User.email, q)),
         )
         .order_by(User.name, User.id)
         .limit(SEARCH_LIMIT)
