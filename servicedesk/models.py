@@ -8,6 +8,7 @@ from catalog.ownership.models import GeneralMeetingDecision, ShareSubscription
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
+from servicedesk.cache import CacheGeneration
 from servicedesk.canned.models import CannedReply
 from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.models import OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "AgreementVersion",
     "ApiToken",
     "BusinessCalendar",
+    "CacheGeneration",
     "CannedReply",
     "Comment",
     "ContractPromise",

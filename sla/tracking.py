@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from catalog.agreements.models import ServicePromise
 from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
+from servicedesk.cache import cached
 from servicedesk.tickets.models import Ticket
 from sla.calendar import Calendar
 from sla.clock import ClockEvent, ClockResult, EventType, evaluate
@@ -31,14 +32,16 @@ def iso(at: datetime) -> str:
 
 
 def calendar_for(sess: Session, calendar_id: int) -> Calendar:
-    """The pure calendar of a row, cached on the session (clocks share a few calendars)."""
-    cache: dict[int, Calendar] = sess.info.setdefault("sla_calendars", {})
-    if calendar_id not in cache:
+    """The pure calendar of a row, kept per process (`servicedesk.cache`): its year tables
+    are built once, not per request."""
+
+    def load() -> Calendar:
         row = sess.get(BusinessCalendar, calendar_id)
         if row is None:
             raise LookupError(f"no calendar {calendar_id}")
-        cache[calendar_id] = row.to_calendar()
-    return cache[calendar_id]
+        return row.to_calendar()
+
+    return cached(sess, "calendar", calendar_id, load)
 
 
 def clock_events(clock: SlaClock) -> list[ClockEvent]:
