@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from servicedesk.db import Base, UTCDateTime, utcnow
@@ -25,6 +25,14 @@ class SlaClock(Base):
         UniqueConstraint("ticket_id", "kind", "leg", "cycle"),
         Index("ix_sla_clocks_open_due", "state", "due_at"),
         Index("ix_sla_clocks_open_warning", "state", "warning_at"),
+        # The sweep's only search: clocks with something left to record, in time order. Partial,
+        # so the many stopped clocks with nothing left stay out of it.
+        Index(
+            "ix_sla_clocks_next_alert_at",
+            "next_alert_at",
+            postgresql_where=text("next_alert_at IS NOT NULL"),
+            sqlite_where=text("next_alert_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -51,6 +59,12 @@ class SlaClock(Base):
     breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Which alerts the sweep has recorded (`sla.alert_schedule`: 1 warning, 2 breach), so the
+    #: write path knows the next one from the row alone, without loading `sla_alerts`.
+    recorded_alerts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: When the sweep next has something to record (`sla.alert_schedule.next_alert_at`);
+    #: None when nothing is left. Written with the cached evaluation and by the sweep.
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     alerts: Mapped[list[SlaAlert]] = relationship(lazy="selectin", order_by="SlaAlert.id")
 

@@ -18,6 +18,7 @@ from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
 from servicedesk.cache import cached
 from servicedesk.tickets.models import Ticket
+from sla.alert_schedule import AlertInputs, next_alert_at
 from sla.calendar import Calendar
 from sla.clock import ClockEvent, ClockResult, EventType, evaluate
 from sla.models import SlaClock
@@ -95,6 +96,7 @@ def _refresh(sess: Session, clock: SlaClock, at: datetime) -> None:
     clock.breach_at = result.breach_at
     clock.stopped_at = result.stopped_at
     clock.evaluated_at = at
+    clock.next_alert_at = next_alert_at(AlertInputs.of_row(clock))
 
 
 def append(
