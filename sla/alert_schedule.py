@@ -75,8 +75,10 @@ def next_alert_at(clock: AlertInputs) -> datetime | None:
     if clock.breached_recorded:
         return None
     if clock.state == "running":
+        if clock.due_at is None:
+            return None
         if not clock.warned and clock.warning_at is not None:
-            return clock.warning_at
+            return min(clock.warning_at, clock.due_at)
         return clock.due_at
     if clock.state == "breached":
         return clock.breach_at

@@ -33,7 +33,8 @@ UPDATE sla_clocks SET recorded_alerts =
 NEXT = """
 UPDATE sla_clocks SET next_alert_at = CASE
     WHEN recorded_alerts >= 2 THEN NULL
-    WHEN state = 'running' AND recorded_alerts = 0 AND warning_at IS NOT NULL THEN warning_at
+    WHEN state = 'running' AND due_at IS NULL THEN NULL
+    WHEN state = 'running' AND recorded_alerts = 0 AND warning_at < due_at THEN warning_at
     WHEN state = 'running' THEN due_at
     WHEN state = 'breached' THEN breach_at
     ELSE NULL
