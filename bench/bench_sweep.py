@@ -1,15 +1,18 @@
 """How long does one SLA sweep take? Run: python bench/bench_sweep.py
 
-The sweep runs every minute and must cost what is *due*, not what is *open*: it finds due
-warnings and breaches through the indexes on the clocks' cached (state, warning_at) and
-(state, due_at), and evaluates nothing else. This bench seeds running clocks in bulk (core
-inserts of tickets and clocks with their minimal columns) and times `sla.jobs.sweep(sess, now)`:
+The sweep runs every minute and must cost what is *due*, not what is *open*: it selects
+`next_alert_at <= now` through a partial index (`sla.alert_schedule`), and evaluates nothing
+else. This bench seeds running clocks in bulk (core inserts of tickets and clocks with their
+minimal columns, `next_alert_at` set as `sla.tracking` sets it) and times
+`sla.jobs.sweep(sess, now)`:
 
 - nothing due, with 10 000 and with 100 000 running clocks;
-- 1 000 of them past their due instant (1 000 breaches recorded, each with its ticket event
-  and 3 outbox e-mails: assignee, group, account manager);
-- "history": 100 000 running clocks plus 10 000 stopped clocks breached and recorded long ago
-  (state 'breached' stays on the row), nothing due: what the breach query keeps re-checking.
+- 10, 100 and 1 000 of them past their due instant (breaches recorded, each with its ticket
+  event and 3 outbox e-mails: assignee, group, account manager): the cost per breach;
+- "history": 100 000 running clocks plus 100 000 stopped clocks breached and recorded long ago
+  (state 'breached' stays on the row), nothing due: the former sweep re-checked them each tick.
+
+It also prints the plan (EXPLAIN) of the sweep's select on each database.
 
 Each timed sweep runs in a transaction that is rolled back, so every run sees the same data;
 the figure is the median of --runs runs after one warm-up run. PostgreSQL: a database it
@@ -56,8 +59,8 @@ from sla.models import SlaAlert, SlaClock
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wed 12:00 in Helsinki
 SIZES = (10_000, 100_000)
-DUE = 1_000
-HISTORY = 10_000
+DUE = (10, 100, 1_000)
+HISTORY = 100_000
 CHUNK = 5_000
 OFFICE = {
     "timezone": "Europe/Helsinki",
@@ -149,6 +152,7 @@ def add_running_clocks(engine: Engine, ids: dict[str, int], first: int, count: i
                     "elapsed_seconds": 0,
                     "warning_at": warning,
                     "due_at": warning + timedelta(hours=2),
+                    "next_alert_at": warning,
                     "evaluated_at": received,
                 }
             )
@@ -171,6 +175,8 @@ def add_history(engine: Engine, first: int, count: int) -> None:
                 warning_at=long_ago - timedelta(hours=2),
                 breach_at=long_ago,
                 stopped_at=long_ago + timedelta(days=1),
+                recorded_alerts=3,
+                next_alert_at=None,
             )
         )
         sess.execute(
@@ -188,7 +194,12 @@ def make_due(first: int, count: int) -> Callable[[Session], None]:
         sess.execute(
             update(SlaClock)
             .where(SlaClock.id.between(first, first + count - 1))
-            .values(warning_at=NOW - timedelta(hours=3), due_at=NOW - timedelta(hours=1))
+            .values(
+                warning_at=NOW - timedelta(hours=3),
+                due_at=NOW - timedelta(hours=1),
+                recorded_alerts=1,
+                next_alert_at=NOW - timedelta(hours=1),
+            )
         )
 
     return prepare
@@ -212,6 +223,27 @@ def time_sweep(
         if n:
             times.append(elapsed)
     return statistics.median(times), result
+
+
+def explain(engine: Engine) -> str:
+    """The plan of the sweep's select (`sla.jobs.due_clocks`), as the database prints it."""
+    from sla.jobs import _SWEPT, SWEEP_BATCH
+
+    stmt = (
+        select(*_SWEPT)
+        .where(SlaClock.next_alert_at <= NOW)
+        .order_by(SlaClock.next_alert_at, SlaClock.id)
+        .limit(SWEEP_BATCH)
+    )
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+            sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+            rows = conn.execute(text("EXPLAIN (ANALYZE, COSTS OFF) " + sql)).scalars()
+            return "\n".join(rows)
+        sql = str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+        rows = conn.execute(text("EXPLAIN QUERY PLAN " + sql)).all()
+        return "\n".join(str(r[-1]) for r in rows)
 
 
 def analyze(engine: Engine) -> None:
@@ -246,17 +278,21 @@ def bench(label: str, url: str, runs: int) -> list[tuple[str, ...]]:
         analyze(engine)
         print(f"  {size} clocks seeded in {time.perf_counter() - started:.1f} s",
               file=sys.stderr, flush=True)
-        for due, prepare in ((0, None), (DUE, make_due(1, DUE))):
-            ms, result = time_sweep(engine, runs, prepare)
-            rows.append((label, f"{size:,}", f"{due:,}", f"{ms:,.1f}",
+        for due in (0, *DUE):
+            ms, result = time_sweep(engine, runs, make_due(1, due) if due else None)
+            per = f"{ms / due:,.2f}" if due else ""
+            rows.append((label, f"{size:,}", f"{due:,}", f"{ms:,.1f}", per,
                          str(result.warnings), str(result.breaches)))
-    add_history(engine, seeded - HISTORY + 1, HISTORY)
+    running = seeded
+    add_running_clocks(engine, ids, seeded + 1, HISTORY)
+    add_history(engine, seeded + 1, HISTORY)
     analyze(engine)
     ms, result = time_sweep(engine, runs)
-    rows.append((label, f"{seeded - HISTORY:,} + {HISTORY:,} old breached", "0", f"{ms:,.1f}",
+    rows.append((label, f"{running:,} + {HISTORY:,} old breached", "0", f"{ms:,.1f}", "",
                  str(result.warnings), str(result.breaches)))
     with Session(engine) as sess:
         assert sess.scalar(select(func.count()).select_from(SlaAlert)) == 2 * HISTORY
+    print(f"{label}: the sweep's select\n{explain(engine)}\n", flush=True)
     engine.dispose()
     return rows
 
@@ -273,7 +309,8 @@ def main() -> None:
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             rows += bench("SQLite", f"sqlite:///{tmp}/benchsweep.sqlite3", args.runs)
-    head = ("database", "running clocks", "due", "sweep ms", "warnings", "breaches")
+    head = ("database", "running clocks", "due", "sweep ms", "ms per breach", "warnings",
+            "breaches")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     print(f"sla.jobs.sweep at {NOW:%Y-%m-%dT%H:%MZ}, median of {args.runs} runs (rolled back); "
           f"Python {platform.python_version()} on {platform.machine()}")
