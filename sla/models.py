@@ -25,6 +25,8 @@ class SlaClock(Base):
         UniqueConstraint("ticket_id", "kind", "leg", "cycle"),
         Index("ix_sla_clocks_open_due", "state", "due_at"),
         Index("ix_sla_clocks_open_warning", "state", "warning_at"),
+        # sla_state filters read the clocks of a state, then their tickets.
+        Index("ix_sla_clocks_state_ticket", "state", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
