@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.base import ExecutableOption
 
 from servicedesk.errors import ApiError
 
@@ -68,9 +69,20 @@ def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
 
 
 def paginate(
-    sess: Session, stmt: Select[Any], key: SortKey, limit: int, cursor: str | None
+    sess: Session,
+    stmt: Select[Any],
+    key: SortKey,
+    limit: int,
+    cursor: str | None,
+    options: Sequence[ExecutableOption] = (),
 ) -> tuple[list[Any], str | None]:
-    """One page of `stmt` ordered by `key`, and the cursor of the next page (None at the end)."""
+    """One page of `stmt` ordered by `key`, and the cursor of the next page (None at the end).
+
+    One statement: the page's ids are chosen first (ORDER BY ... LIMIT in a subquery, which an
+    index on the sort key answers without reading the rest), and only those rows are loaded
+    with their eager relationships (`options` adjust them): a join before the LIMIT would
+    join every matching row.
+    """
     col, idc = key.column, key.id_column
     if cursor:
         value, last_id = decode_cursor(cursor, key)
@@ -79,7 +91,10 @@ def paginate(
         else:
             stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
     order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
-    rows = list(sess.scalars(stmt.order_by(*order).limit(limit + 1)).unique())
+    entity = stmt.column_descriptions[0]["entity"]
+    page = stmt.with_only_columns(idc).order_by(*order).limit(limit + 1).subquery("page")
+    outer = select(entity).join(page, idc == page.c[idc.key]).order_by(*order).options(*options)
+    rows = list(sess.scalars(outer).unique())
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -33,6 +33,8 @@ class SlaClock(Base):
             postgresql_where=text("next_alert_at IS NOT NULL"),
             sqlite_where=text("next_alert_at IS NOT NULL"),
         ),
+        # sla_state filters read the clocks of a state, then their tickets.
+        Index("ix_sla_clocks_state_ticket", "state", "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from catalog.agreements.models import AgreementVersion, ServicePromise
 from catalog.calendars.models import BusinessCalendar
 from servicedesk.tickets.models import Ticket
 from sla.attribution import split_business_time
 from sla.clock import ClockResult, ClockState, is_at_risk
+from sla.live import CachedClock, live
 from sla.models import SlaClock
-from sla.tracking import calendar_for, current_target, evaluate_clock
+from sla.tracking import calendar_for, current_target, evaluate_clock, phase
 
 #: Sorts "no running clock" after every real due instant.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -45,15 +46,17 @@ def summary(clock: SlaClock, result: ClockResult, at: datetime) -> dict[str, Any
 
 
 def clocks_by_ticket(
-    sess: Session, tickets: Sequence[Ticket], viewer: Any = None
+    sess: Session, tickets: Sequence[Ticket], viewer: Any = None, *, alerts: bool = False
 ) -> dict[int, list[SlaClock]]:
     """The clocks of a page of tickets in one query; with a `viewer`, only those they may see
-    (`servicedesk.access.clock_scope`)."""
+    (`servicedesk.access.clock_scope`). Their recorded alerts are loaded (one more query)
+    only when asked: a summary does not show them."""
     from servicedesk import access
 
     found: dict[int, list[SlaClock]] = {t.id: [] for t in tickets}
     if found:
         stmt = select(SlaClock).where(SlaClock.ticket_id.in_(list(found)))
+        stmt = stmt.options(selectinload(SlaClock.alerts) if alerts else lazyload(SlaClock.alerts))
         if viewer is not None:
             stmt = stmt.where(access.clock_scope(viewer))
         rows = sess.scalars(stmt.order_by(SlaClock.id))
@@ -62,11 +65,49 @@ def clocks_by_ticket(
     return found
 
 
+def cached_clock(clock: SlaClock) -> CachedClock:
+    """The row's cached evaluation, with the two facts `sla.live` needs of its events."""
+    return CachedClock(
+        phase=phase(clock),
+        state=clock.state,
+        target_minutes=current_target(clock),
+        elapsed_seconds=clock.elapsed_seconds,
+        due_at=clock.due_at,
+        warning_at=clock.warning_at,
+        breach_at=clock.breach_at,
+        stopped_at=clock.stopped_at,
+        evaluated_at=clock.evaluated_at,
+        last_event_at=datetime.fromisoformat(clock.events[-1]["at"]),
+    )
+
+
+def live_summary(sess: Session, clock: SlaClock, at: datetime) -> dict[str, Any]:
+    """`summary` of the clock as of `at`: from its cached evaluation (`sla.live`) when that
+    tells, else by replaying its events. The two are equal (tests/unit/sla/test_live.py)."""
+    calendar = calendar_for(sess, clock.calendar_id)
+    found = live(cached_clock(clock), calendar, at) if clock.events else None
+    if found is None:
+        return summary(clock, evaluate_clock(sess, clock, at), at)
+    return {
+        "kind": clock.kind,
+        "cycle": clock.cycle,
+        "leg": clock.leg,
+        "state": found.state,
+        "target_minutes": found.target_minutes,
+        "elapsed_seconds": found.elapsed_seconds,
+        "remaining_minutes": found.remaining_minutes,
+        "due_at": found.due_at,
+        "warning_at": found.warning_at,
+        "breach_at": found.breach_at,
+        "stopped_at": found.stopped_at,
+    }
+
+
 def ticket_sla(sess: Session, clocks: Sequence[SlaClock], at: datetime) -> dict[str, Any]:
     """What a ticket answer says of its SLA: each clock, or that it has no promise."""
     return {
         "no_promise": not any(c.leg == 0 for c in clocks),
-        "clocks": [summary(c, evaluate_clock(sess, c, at), at) for c in clocks],
+        "clocks": [live_summary(sess, c, at) for c in clocks],
     }
 
 
@@ -77,7 +118,7 @@ def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> 
     """
     from servicedesk import access
 
-    clocks = clocks_by_ticket(sess, [ticket], viewer)[ticket.id]
+    clocks = clocks_by_ticket(sess, [ticket], viewer, alerts=True)[ticket.id]
     version = (
         sess.get(AgreementVersion, ticket.agreement_version_id)
         if ticket.agreement_version_id
@@ -202,23 +243,23 @@ def due_order_expression() -> Any:
     return func.coalesce(Ticket.sla_due_at, FAR_FUTURE)
 
 
-def time_split(sess: Session, ticket: Ticket, at: datetime) -> dict[str, Any] | None:
+def time_split(
+    sess: Session, ticket: Ticket, at: datetime, clocks: Sequence[SlaClock] | None = None
+) -> dict[str, Any] | None:
     """Where the time went (SLA.md): the resolution clock's business time by holder.
 
     desk + supplier = the clock's elapsed (counted) time, split by whether a supplier
     leg was open; customer = the business time the clock stood paused, waiting for the
     customer (not counted in elapsed, reported beside it so a breach can be attributed).
+
+    `clocks`: the ticket's clocks if the caller has them already (any scope: the customer's
+    resolution clock is in every one).
     """
     from servicedesk.escalations.models import Escalation
 
-    clock = next(
-        (
-            c
-            for c in clocks_by_ticket(sess, [ticket])[ticket.id]
-            if c.kind == "resolution" and c.leg == 0
-        ),
-        None,
-    )
+    if clocks is None:
+        clocks = clocks_by_ticket(sess, [ticket])[ticket.id]
+    clock = next((c for c in clocks if c.kind == "resolution" and c.leg == 0), None)
     if clock is None:
         return None
     result = evaluate_clock(sess, clock, at)

@@ -17,7 +17,7 @@ from catalog.agreements.models import ServicePromise
 from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
 from servicedesk.cache import cached
-from servicedesk.tickets.models import Ticket
+from servicedesk.tickets.models import SLA_SORT_NONE, Ticket
 from sla.alert_schedule import AlertInputs, next_alert_at
 from sla.calendar import Calendar
 from sla.clock import ClockEvent, ClockResult, EventType, evaluate
@@ -169,6 +169,7 @@ def update_next_due(sess: Session, ticket: Ticket) -> None:
         if phase(c) == "running" and c.due_at is not None
     ]
     ticket.sla_due_at = min(dues) if dues else None
+    ticket.sla_sort_at = ticket.sla_due_at or SLA_SORT_NONE  # the indexed queue order
 
 
 # --- hooks called by the ticket operations -------------------------------------------------

@@ -12,6 +12,7 @@ from servicedesk.enums import Role
 from servicedesk.escalations.models import Escalation
 from servicedesk.pagination import SortKey
 from servicedesk.search import contains
+from servicedesk.tickets.lifecycle import OPEN_STATUSES
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
 from sla import queries as sla_queries
@@ -25,13 +26,8 @@ _SORTS = {
 
 def sort_key(sort: str) -> SortKey:
     if sort == "sla_due":
-        return SortKey(
-            sla_queries.due_order_expression(),
-            Ticket.id,
-            descending=False,
-            is_datetime=True,
-            value_of=lambda t: t.sla_due_at or sla_queries.FAR_FUTURE,
-        )
+        # A NOT NULL copy of sla_due_at (FAR_FUTURE when no clock runs), so an index serves it.
+        return SortKey(Ticket.sla_sort_at, Ticket.id, descending=False, is_datetime=True)
     descending = sort.startswith("-")
     column, is_dt = _SORTS[sort.lstrip("-")]
     return SortKey(column, Ticket.id, descending=descending, is_datetime=is_dt)
@@ -64,14 +60,27 @@ def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
     if args.get("sla_state"):
         now = utcnow()
         scope = access.clock_scope(user)  # never another supplier's clocks
-        stmt = stmt.where(
-            or_(*(sla_queries.state_condition(st, now, scope) for st in args["sla_state"]))
-        )
+        stmt = stmt.where(or_(*(_sla_state(st, now, scope) for st in args["sla_state"])))
     if "q" in args:
         words = args["q"].split()
         for word in words:
             stmt = stmt.where(or_(contains(Ticket.title, word), contains(Ticket.number, word)))
     return stmt
+
+
+def _sla_state(state: str, now: Any, scope: Any) -> Any:
+    """`sla_state=...`: breached is a queue's question (open tickets with a breached clock);
+    was_breached is the history's (any ticket whose clock ever breached)."""
+    if state == "was_breached":
+        return sla_queries.state_condition("breached", now, scope)
+    condition = sla_queries.state_condition(state, now, scope)
+    if state == "breached":
+        return Ticket.status.in_(OPEN) & condition
+    return condition
+
+
+#: The statuses of a ticket the desk still works on (not resolved, closed or cancelled).
+OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 
 def _own_legs(user: User, ticket: Ticket) -> Select[Any]:

@@ -18,7 +18,7 @@ SORTS = (
     "-priority",
     "sla_due",
 )
-SLA_STATES = ("running", "at_risk", "breached", "paused", "met")
+SLA_STATES = ("running", "at_risk", "breached", "paused", "met", "was_breached")
 
 _title = ma.validate.Length(1, 200)
 _text = ma.validate.Length(1, 20000)
@@ -168,7 +168,14 @@ class TicketListArgs(PageArgs):
     received_before = UTCDateTimeField()
     sla_state = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(SLA_STATES)),
-        metadata={"description": "Tickets with a clock in any of these states now."},
+        metadata={
+            "description": (
+                "Tickets with a clock in any of these states now. breached: open tickets "
+                "(not resolved, closed or cancelled) with a breached clock, the queue's "
+                "question; was_breached: any ticket whose clock breached, open or not "
+                "(the history)."
+            )
+        },
     )
     sort = ma.fields.String(
         load_default="-received_at",
