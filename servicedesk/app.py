@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -14,8 +15,42 @@ from werkzeug.routing import IntegerConverter
 from servicedesk import db, errors
 from servicedesk.config import Settings, load_settings
 
+log = logging.getLogger(__name__)
+
+#: Requests that only read: on SQLite their transaction begins DEFERRED (see servicedesk.db).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class ServiceDeskFlask(Flask):
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Mark a read request, and handle it again as a write if it turned out to write.
+
+        The first answer of a read request is held back until it is known that no write
+        was stopped in its DEFERRED transaction (`db.WriteInReadTransaction`); if one was,
+        it is dropped and the request runs again from scratch with the write lock.
+        """
+        if environ.get("REQUEST_METHOD") not in READ_METHODS or not db.defers_reads(self):
+            return super().wsgi_app(environ, start_response)
+        environ[db.READ_REQUEST] = True
+        held: list[tuple[Any, ...]] = []
+
+        def hold(status: str, headers: list[Any], exc_info: Any = None) -> Callable[..., Any]:
+            held.append((status, headers, exc_info))
+            return _no_write
+
+        body: Iterable[bytes] = super().wsgi_app(environ, hold)
+        if db.WROTE_IN_READ not in environ:
+            start_response(*held[-1])
+            return body
+        log.warning("a read request wrote (%s %s: %s); handled again as a write",
+                    environ["REQUEST_METHOD"], environ.get("PATH_INFO"),
+                    " ".join(environ.pop(db.WROTE_IN_READ)))
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+        environ[db.READ_REQUEST] = False
+        return super().wsgi_app(environ, start_response)
+
     def dispatch_request(self) -> Any:  # type: ignore[override]
         """Run the view, then commit its unit of work: the request's one commit point.
 
@@ -26,6 +61,10 @@ class ServiceDeskFlask(Flask):
         if response.status_code < 400:
             db.commit_request_session()
         return response
+
+
+def _no_write(_data: bytes) -> None:
+    raise RuntimeError("a held read answer cannot be written before it is released")
 
 
 class IdConverter(IntegerConverter):

@@ -7,10 +7,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_app_context, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from servicedesk.db import utcnow
+from servicedesk.db import utcnow, write_apart
 from servicedesk.errors import Unauthenticated
 from servicedesk.users.models import ApiToken, User
 
@@ -75,7 +76,15 @@ def user_for_token(sess: Session, plain: str) -> tuple[User, ApiToken] | None:
     if token.expires_at is not None and token.expires_at <= now:
         return None
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
-        token.last_used_at = now
+        # A GET may not write in its own (read) transaction on SQLite: `write_apart`.
+        write_apart(
+            sess,
+            update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False),
+        )
+        set_committed_value(token, "last_used_at", now)
     return token.user, token
 
 

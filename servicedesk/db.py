@@ -3,6 +3,22 @@
 One engine per application, one session per request (or per CLI command or
 scheduler job), one commit point: `commit_request_session` after the view
 returned successfully. Operations only add and flush.
+
+SQLite transactions, the rule:
+- Every transaction begins `BEGIN IMMEDIATE` (the write lock up front: no lost updates,
+  no deadlock on upgrading a read lock), except the one a *read request* starts.
+- A read request is a GET, HEAD or OPTIONS (the dispatcher, `ServiceDeskFlask.wsgi_app`,
+  marks it in the WSGI environ). Its session's first transaction begins `DEFERRED`: under
+  WAL it reads a snapshot while one writer writes, so two workers no longer take turns
+  on reads. CLI commands and scheduler jobs (`unit_of_work`) and any other session stay
+  IMMEDIATE.
+- A read transaction never writes: SQLite would refuse the upgrade ("database is locked")
+  whenever another writer committed since its snapshot. A write a read request has to make
+  (an API token's `last_used_at`) goes through `write_apart`, its own short IMMEDIATE
+  transaction. Any other write statement in a read transaction is stopped before it runs
+  (`WriteInReadTransaction`) and the dispatcher handles the whole request again as a
+  write: slower, never wrong, never a 500 (it is logged, so that it gets fixed).
+PostgreSQL is untouched by all this: its reads never block, and no statement is added.
 """
 
 from __future__ import annotations
@@ -13,8 +29,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Executable, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -80,6 +96,20 @@ def frozen_now(at: datetime) -> Iterator[None]:
         _NOW.reset(token)
 
 
+#: WSGI environ keys: the dispatcher marks a read request; the guard marks a write in one.
+READ_REQUEST = "servicedesk.read_request"
+WROTE_IN_READ = "servicedesk.wrote_in_read"
+#: Connection execution option: how the SQLite "begin" listener opens the transaction.
+_SQLITE_BEGIN = "servicedesk_sqlite_begin"
+#: What a read transaction may run; anything else is a write.
+_READ_WORDS = frozenset({"SELECT", "WITH", "PRAGMA", "EXPLAIN", "BEGIN", "COMMIT", "ROLLBACK",
+                         "SAVEPOINT", "RELEASE"})
+
+
+class WriteInReadTransaction(Exception):
+    """A read request tried to write: the dispatcher runs the request again as a write."""
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets foreign keys and a busy timeout like a real database."""
     if url.startswith("sqlite"):
@@ -96,11 +126,32 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front: no lost updates, no upgrade deadlocks.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # IMMEDIATE unless this is a read request's transaction (see the module docstring).
+            if conn.get_execution_options().get(_SQLITE_BEGIN) == "DEFERRED":
+                conn.exec_driver_sql("BEGIN DEFERRED")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _no_write_in_read(
+            conn: Any, _cur: Any, statement: str, _params: Any, context: Any, _many: bool
+        ) -> None:
+            if conn.get_execution_options().get(_SQLITE_BEGIN) != "DEFERRED":
+                return
+            if _is_write(statement, context):
+                if has_request_context():
+                    request.environ[WROTE_IN_READ] = statement.split(None, 3)[:3]
+                raise WriteInReadTransaction(statement)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _is_write(statement: str, context: Any) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    first = statement.lstrip(" \n\t(").split(None, 1)[:1]
+    return not first or first[0].upper() not in _READ_WORDS
 
 
 def upsert_insert(sess: Session) -> Any:
@@ -113,10 +164,18 @@ def init_app(app: Flask, url: str) -> None:
     engine = make_engine(url)
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.extensions["db_deferred_reads"] = engine.dialect.name == "sqlite"
     # Per request, not only per app context: a request inside an app context that is
     # already pushed (tests, scripts) shares it, and must still not share its session.
     app.teardown_request(_close_request_session)
     app.teardown_appcontext(_close_request_session)
+    # The request is handled again as a write (app.py); this answer is never sent.
+    app.register_error_handler(WriteInReadTransaction, lambda _exc: ("", 503))
+
+
+def defers_reads(app: Flask) -> bool:
+    """Whether read requests begin DEFERRED (SQLite) and may need handling again as writes."""
+    return bool(app.extensions.get("db_deferred_reads"))
 
 
 def engine_of(app: Flask | None = None) -> Engine:
@@ -128,10 +187,33 @@ def new_session(app: Flask | None = None) -> Session:
 
 
 def session() -> Session:
-    """The session of the current request (or app context), opened on first use."""
+    """The session of the current request (or app context), opened on first use.
+
+    In a read request on SQLite its transaction begins DEFERRED (see the module docstring).
+    """
     if "db_session" not in g:
-        g.db_session = new_session()
+        sess = new_session()
+        if has_request_context() and request.environ.get(READ_REQUEST):
+            sess.connection(execution_options={_SQLITE_BEGIN: "DEFERRED"})
+        g.db_session = sess
     return g.db_session
+
+
+def in_read_transaction(sess: Session) -> bool:
+    """Whether `sess` is in a read request's DEFERRED transaction, which must not write."""
+    return sess.in_transaction() and (
+        sess.connection().get_execution_options().get(_SQLITE_BEGIN) == "DEFERRED"
+    )
+
+
+def write_apart(sess: Session, stmt: Executable) -> None:
+    """Run a small write from a read request: in `sess` when it may write, else in its own
+    short IMMEDIATE transaction, committed at once (it never waits for the request's)."""
+    if not in_read_transaction(sess):
+        sess.execute(stmt)
+        return
+    with unit_of_work() as other:
+        other.execute(stmt)
 
 
 def commit_request_session() -> None:

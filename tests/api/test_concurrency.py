@@ -1,8 +1,9 @@
 """Optimistic concurrency (ETag / If-Match) and idempotent ticket creation.
 
 The concurrent tests use real threads, each with its own test client and its
-own token, against the one app and its shared engine. They need PostgreSQL
-(SQLite serialises every writer, so there is no race to lose).
+own token, against the one app and its shared engine. The races on one ETag or one
+Idempotency-Key need PostgreSQL (SQLite serialises every writer, so there is no race to
+lose); reads beside writes run on both (on SQLite reads do not take the write lock).
 """
 
 from __future__ import annotations
@@ -212,3 +213,41 @@ def test_ten_concurrent_creates_with_one_idempotency_key_make_one_ticket(app, ma
     assert len({payload["number"] for _, payload in results}) == 1
     assert tickets_in_db(app) == 1
     assert events_of_kind(app, results[0][1]["id"], "created") == 1
+
+
+def test_concurrent_reads_and_writes_all_succeed_and_every_write_lands(app, make, desk, ticket):
+    """Readers (each on a fresh token, whose first use is recorded by the GET) beside writers:
+    no "database is locked", no 5xx, and every comment is there afterwards."""
+    body, _ = ticket
+    url = f"/api/v1/tickets/{body['id']}"
+    readers = [make.auth(desk["agent"]) for _ in range(6)]
+    writers = [make.auth(desk["agent"]) for _ in range(3)]
+    # A ticket of its own per writer: comments on one ticket race on its version (412).
+    own = [
+        file_ticket(
+            app.test_client(), writers[0], service_id=desk["service"].id,
+            requester_id=desk["requester"].id, **BODY,
+        ).get_json()["id"]
+        for _ in writers
+    ]
+
+    def work(i: int) -> list[int]:
+        client = app.test_client()
+        if i < len(readers):
+            return [
+                client.get(url if n % 2 else "/api/v1/tickets", headers=readers[i]).status_code
+                for n in range(6)
+            ]
+        w = i - len(readers)
+        return [
+            client.post(
+                f"/api/v1/tickets/{own[w]}/comments",
+                json={"body": f"Vastaus {i}.{n}"},
+                headers=writers[w],
+            ).status_code
+            for n in range(4)
+        ]
+
+    results = run_together(len(readers) + len(writers), work)
+    assert [set(r) for r in results] == [{200}] * len(readers) + [{201}] * len(writers)
+    assert [events_of_kind(app, tid, "commented") for tid in own] == [4, 4, 4]
