@@ -52,7 +52,9 @@ class SlaClock(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    alerts: Mapped[list[SlaAlert]] = relationship(lazy="selectin", order_by="SlaAlert.id")
+    #: Loaded only where read (the explanation): every write and ticket answer loads clocks,
+    #: and an eager load would cost them a query each for alerts they never look at.
+    alerts: Mapped[list[SlaAlert]] = relationship(lazy="select", order_by="SlaAlert.id")
 
 
 class SlaAlert(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import request
@@ -11,6 +12,7 @@ from servicedesk import access, db
 from servicedesk.auth import current_user
 from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
+from servicedesk.enums import Role
 from servicedesk.errors import (
     NotFound,
     PreconditionFailed,
@@ -32,7 +34,9 @@ from servicedesk.tickets.schemas import (
     TicketPage,
     TicketPatch,
 )
+from servicedesk.users.models import User
 from sla import queries as sla_queries
+from sla import tracking
 from sla.models import SlaClock
 
 blp = Blueprint("tickets", __name__, url_prefix="/tickets", description="Tickets")
@@ -88,6 +92,39 @@ def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None =
     return ticket_out(ticket), status, {"ETag": etag_of(ticket), **(extra or {})}
 
 
+def _answer_clocks(user: User, ticket: Ticket) -> list[SlaClock]:
+    """The clocks of a ticket just written that `user` may see, from the write's own list
+    (`tracking.ticket_clocks`: no query). The same rule as `access.clock_scope`; a supplier
+    agent's scope depends on escalation rows, so theirs is asked of the database."""
+    sess = db.session()
+    if access.can_see_internal(user):
+        return list(tracking.ticket_clocks(sess, ticket))
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return [c for c in tracking.ticket_clocks(sess, ticket) if c.leg == 0]
+    return sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
+
+
+def written_out(ticket: Ticket, at: datetime) -> Ticket:
+    """`ticket_out` for the answer to a write: the SLA as of the write's own instant `at`
+    (the view runs the write under `db.frozen_now(at)`), so the evaluations the write just
+    made are reused, not repeated."""
+    sess = db.session()
+    user = current_user()
+    ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
+    sla = sla_queries.ticket_sla(sess, _answer_clocks(user, ticket), at)
+    sla["time_split"] = (
+        sla_queries.time_split(sess, ticket, at) if access.sees_time_split(user) else None
+    )
+    ticket.sla = sla  # type: ignore[attr-defined]
+    return ticket
+
+
+def _written_with_etag(
+    ticket: Ticket, at: datetime, status: int = 200, extra: dict[str, str] | None = None
+):
+    return written_out(ticket, at), status, {"ETag": etag_of(ticket), **(extra or {})}
+
+
 @blp.route("")
 class Tickets(MethodView):
     @blp.arguments(TicketListArgs, location="query")
@@ -118,11 +155,13 @@ class Tickets(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
             raise ValidationFailed("Idempotency-Key has 1 to 200 characters.")
-        ticket, created = operations.create_ticket(
-            db.session(), current_user(), data, idempotency_key=key
-        )
+        at = utcnow()
+        with db.frozen_now(at):
+            ticket, created = operations.create_ticket(
+                db.session(), current_user(), data, idempotency_key=key
+            )
         if created:
-            return _with_etag(ticket, 201, {"Location": f"/api/v1/tickets/{ticket.id}"})
+            return _written_with_etag(ticket, at, 201, {"Location": f"/api/v1/tickets/{ticket.id}"})
         return _with_etag(ticket, 200, {"Idempotent-Replayed": "true"})
 
 
@@ -149,8 +188,10 @@ class TicketById(MethodView):
                 "The ticket changed since you read it; read it again.",
                 details={"current_etag": etag_of(ticket)},
             )
-        operations.update_ticket(sess, user, ticket, data)
-        return _with_etag(ticket)
+        at = utcnow()
+        with db.frozen_now(at):
+            operations.update_ticket(sess, user, ticket, data)
+        return _written_with_etag(ticket, at)
 
 
 @blp.route("/<int:ticket_id>/comments")

@@ -12,16 +12,16 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from catalog.agreements.queries import entitlement_for
+from catalog.agreements.queries import entitlement_for, promise_for
 from catalog.gate import Refusal
 from catalog.groups.models import ResolverGroup, group_members
+from catalog.routing import RoutingDecision
 from catalog.services.models import Service
 from servicedesk.access import is_joint_desk
-from servicedesk.db import utcnow
+from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
 from servicedesk.escalations.models import Escalation
@@ -206,29 +206,40 @@ def create_ticket(
     """
     if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
         raise Forbidden("Your role does not file tickets.")
-    key_row = None
+    key_id = None
     if idempotency_key is not None:
-        found = _replay(sess, actor, idempotency_key, data)
-        if found is not None:
-            return found, False
-        key_row = IdempotencyKey(
-            user_id=actor.id, key=idempotency_key, fingerprint=fingerprint(data)
-        )
-        try:
-            with sess.begin_nested():
-                sess.add(key_row)
-        except IntegrityError:
-            # A concurrent request with the same key committed first: answer with its ticket.
+        key_id = _claim_key(sess, actor, idempotency_key, data)
+        if key_id is None:
             found = _replay(sess, actor, idempotency_key, data)
             if found is None:
-                raise
+                raise Conflict(
+                    "A request with this Idempotency-Key is still being processed; retry.",
+                    code="idempotency_key_in_use",
+                )
             return found, False
 
     ticket = _new_ticket(sess, actor, data)
-    if key_row is not None:
-        key_row.ticket_id = ticket.id
-    sess.flush()
+    if key_id is not None:
+        sess.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == key_id).values(ticket_id=ticket.id)
+        )
     return ticket, True
+
+
+def _claim_key(sess: Session, actor: User, key: str, data: dict[str, Any]) -> int | None:
+    """Take the key for this request; None if it was taken (a retry, or a concurrent request,
+    which the database makes this one wait for: its answer is then the first ticket).
+
+    One statement that is both the check and the claim (ON CONFLICT DO NOTHING), so no
+    savepoint is needed and a first request pays no extra read.
+    """
+    stmt = (
+        upsert_insert(sess)(IdempotencyKey)
+        .values(user_id=actor.id, key=key, fingerprint=fingerprint(data), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return sess.execute(stmt).scalar()
 
 
 def _replay(sess: Session, actor: User, key: str, data: dict[str, Any]) -> Ticket | None:
@@ -279,8 +290,9 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
     channel = data.get("channel") or "api"
     if not desk and channel not in ("api", "portal"):
         channel = "api"
+    # Everything is decided before the ticket is written (route, clocks, next due instant),
+    # from near-static facts: one INSERT for the ticket, one for its events, one for its clocks.
     ticket = Ticket(
-        number=next_ticket_number(sess, received.year),
         type=data["type"],
         title=data["title"],
         description=data["description"],
@@ -301,50 +313,85 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         agreement_version_id=version_id,
     )
     ticket.service = service
+    decision = _decide(sess, ticket)
+    routing.apply_decision(ticket, decision)
+    clocks = tracking.clocks_at_receipt(
+        sess, promise_for(sess, version_id, service, priority), received
+    )
+    ticket.sla_due_at = tracking.next_due(clocks)
+    ticket.number = next_ticket_number(sess, received.year)
     sess.add(ticket)
     sess.flush()
-    record(
-        sess,
-        ticket,
-        actor,
-        "created",
-        {
-            "number": ticket.number,
-            "type": ticket.type,
-            "priority": priority,
-            "impact": impact,
-            "urgency": urgency,
-            "service_id": ticket.service_id,
-            "channel": channel,
-            "received_at": received.isoformat(),
-        },
-        at=now,
+    created = {
+        "number": ticket.number,
+        "type": ticket.type,
+        "priority": priority,
+        "impact": impact,
+        "urgency": urgency,
+        "service_id": ticket.service_id,
+        "channel": channel,
+        "received_at": received.isoformat(),
+    }
+    # Both events in one statement (an ORM bulk INSERT: nothing reads them back here).
+    sess.execute(
+        insert(TicketEvent).execution_options(render_nulls=True),
+        [
+            _event_row(ticket, actor, "created", created, now),
+            _event_row(ticket, None, "routed", _route_data(ticket, decision, _UNROUTED), now, True),
+        ],
     )
-    _route(sess, ticket, actor=None)
-    tracking.on_received(sess, ticket)
+    tracking.on_received(sess, ticket, clocks)
+    sess.flush()
     return ticket
 
 
-def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
+#: Where a ticket stands before its first routing decision.
+_UNROUTED: dict[str, int | None] = {"group_id": None, "assignee_id": None}
+
+
+def _event_row(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    data: dict[str, Any],
+    at: datetime,
+    internal: bool = False,
+) -> dict[str, Any]:
+    """One event as a row for a bulk INSERT (what `record` adds as an object)."""
+    return {
+        "ticket_id": ticket.id,
+        "actor_id": actor.id if actor else None,
+        "kind": kind,
+        "data": data,
+        "internal": internal,
+        "at": at,
+    }
+
+
+def _route_data(
+    ticket: Ticket, decision: RoutingDecision, before: dict[str, int | None]
+) -> dict[str, Any]:
+    """The "routed" event: the decision, the rule that made it, and what it changed."""
+    return {
+        "route": decision.kind.value,
+        "rule_id": decision.rule_id,
+        "reason": decision.reason,
+        "changes": {k: {"before": v, "after": getattr(ticket, k)} for k, v in before.items()},
+    }
+
+
+def _decide(sess: Session, ticket: Ticket) -> RoutingDecision:
     try:
-        decision = routing.decide_for(sess, ticket)
+        return routing.decide_for(sess, ticket)
     except ValueError as exc:
         raise Conflict(f"The ticket cannot be routed: {exc}", code="no_route") from exc
+
+
+def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
+    decision = _decide(sess, ticket)
     before = {"group_id": ticket.group_id, "assignee_id": ticket.assignee_id}
     routing.apply_decision(ticket, decision)
-    record(
-        sess,
-        ticket,
-        actor,
-        "routed",
-        {
-            "route": decision.kind.value,
-            "rule_id": decision.rule_id,
-            "reason": decision.reason,
-            "changes": {k: {"before": v, "after": getattr(ticket, k)} for k, v in before.items()},
-        },
-        internal=True,
-    )
+    record(sess, ticket, actor, "routed", _route_data(ticket, decision, before), internal=True)
 
 
 def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
