@@ -129,7 +129,8 @@ def append(
     if target_minutes is not None:
         event["target_minutes"] = target_minutes
     clock.events = [*clock.events, event]  # a new list, so the JSON column sees the change
-    _refresh(sess, clock, at)
+    with sess.no_autoflush:  # a calendar read must not write the events apart from the result
+        _refresh(sess, clock, at)
 
 
 _KNOWN = "sla_ticket_clocks"  # sess.info: ticket id -> every clock of it, this transaction
@@ -147,6 +148,16 @@ def ticket_clocks(sess: Session, ticket: Ticket) -> list[SlaClock]:
         )
         known[ticket.id] = list(sess.scalars(stmt))
     return known[ticket.id]
+
+
+def prepare(sess: Session, ticket: Ticket) -> None:
+    """Read what the hooks will need before a change makes anything dirty: the ticket's
+    clocks, their calendars and its promise (which also reads the cache token). The hooks
+    then only compute, and the change is written in one flush: a read after the first
+    change would autoflush it and write the ticket twice."""
+    for clock in ticket_clocks(sess, ticket):
+        calendar_for(sess, clock.calendar_id)
+    current_promise(sess, ticket)
 
 
 def _started(sess: Session, ticket: Ticket, clock: SlaClock) -> None:

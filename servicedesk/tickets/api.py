@@ -52,6 +52,18 @@ _IF_MATCH_DOC = {
         }
     ]
 }
+_OPTIONAL_IF_MATCH_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Optional (a comment never required it): the ETag of your last "
+            "read of the ticket, or `*`; a stale one answers 412 and stores nothing.",
+        }
+    ]
+}
 _IDEMPOTENCY_DOC = {
     "parameters": [
         {
@@ -67,6 +79,21 @@ _IDEMPOTENCY_DOC = {
 
 def etag_of(ticket: Ticket) -> str:
     return f'"{ticket.id}-{ticket.version}"'
+
+
+def _check_if_match(ticket: Ticket, required: bool) -> None:
+    """If-Match against the ticket's ETag (`*` matches any): stale is 412, missing 428 where
+    `required`."""
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        if required:
+            raise PreconditionRequired("Send If-Match with the ETag of your last read.")
+        return
+    if if_match.strip() not in (etag_of(ticket), "*"):
+        raise PreconditionFailed(
+            "The ticket changed since you read it; read it again.",
+            details={"current_etag": etag_of(ticket)},
+        )
 
 
 def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
@@ -109,6 +136,7 @@ def written_out(ticket: Ticket, at: datetime) -> Ticket:
     (the view runs the write under `db.frozen_now(at)`), so the evaluations the write just
     made are reused, not repeated."""
     sess = db.session()
+    sess.flush()  # the version the ETag names is the one the commit will store
     user = current_user()
     ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
     sla = sla_queries.ticket_sla(sess, _answer_clocks(user, ticket), at)
@@ -180,14 +208,7 @@ class TicketById(MethodView):
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
-        if_match = request.headers.get("If-Match")
-        if not if_match:
-            raise PreconditionRequired("Send If-Match with the ETag of your last read.")
-        if if_match.strip() not in (etag_of(ticket), "*"):
-            raise PreconditionFailed(
-                "The ticket changed since you read it; read it again.",
-                details={"current_etag": etag_of(ticket)},
-            )
+        _check_if_match(ticket, required=True)
         at = utcnow()
         with db.frozen_now(at):
             operations.update_ticket(sess, user, ticket, data)
@@ -206,14 +227,34 @@ class TicketComments(MethodView):
 
     @blp.arguments(CommentIn)
     @blp.response(201, CommentOut)
-    def post(self, data: dict[str, Any], ticket_id: int) -> Comment:
+    @blp.doc(**_OPTIONAL_IF_MATCH_DOC)
+    def post(self, data: dict[str, Any], ticket_id: int):
         """Reply, add an internal note (desk only), or write to a supplier thread
-        (`escalation_id`, desk only). A supplier agent writes to its leg's thread."""
+        (`escalation_id`, desk only). A supplier agent writes to its leg's thread.
+
+        With `status`, the reply changes the ticket's status too, in the same transaction
+        (reply and resolve in one request): the ticket's status becomes `status` (after a
+        customer's answer has taken a waiting ticket back to the desk), with PATCH's rules;
+        409 `invalid_transition` / `use_operation` / `ticket_final` as PATCH answers them,
+        403 for a role that may not, and nothing is stored then. If-Match is optional: when
+        sent, a stale ETag answers 412. The answer is the comment; its `ETag` header is the
+        ticket's new ETag, for a following PATCH.
+        """
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
+        _check_if_match(ticket, required=False)
         if data["escalation_id"] is None:
-            return operations.add_comment(sess, user, ticket, data["body"], data["internal"])
+            comment = operations.reply(
+                sess, user, ticket, data["body"], data["internal"], data["status"]
+            )
+            sess.flush()
+            return comment, 201, {"ETag": etag_of(ticket)}
+        if data["status"] is not None:
+            raise ValidationFailed(
+                "A supplier thread message does not change the ticket's status.",
+                details={"fields": {"status": ["Not with escalation_id."]}},
+            )
         if data["internal"]:
             raise ValidationFailed(
                 "A supplier thread message is not an internal note.",

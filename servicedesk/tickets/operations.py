@@ -313,6 +313,9 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         agreement_version_id=version_id,
     )
     ticket.service = service
+    # The answer names them: set, not loaded again after the INSERT.
+    ticket.requester = requester
+    ticket.organisation = requester.organisation
     decision = _decide(sess, ticket)
     routing.apply_decision(ticket, decision)
     clocks = tracking.clocks_at_receipt(
@@ -394,8 +397,8 @@ def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
     record(sess, ticket, actor, "routed", _route_data(ticket, decision, before), internal=True)
 
 
-def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
-    """Apply a PATCH: the desk changes anything, the customer side only the status."""
+def _may_change(actor: User, ticket: Ticket, changes: dict[str, Any]) -> None:
+    """Who may change what (PATCH and a reply with a status)."""
     side = actor_side(actor)
     if works_as_account_manager(actor, ticket):
         # A change need or feedback routed to its account manager: they move its status.
@@ -415,6 +418,16 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
             code="ticket_final",
         )
 
+
+def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    """Apply a PATCH: the desk changes anything, the customer side only the status."""
+    side = actor_side(actor)
+    _may_change(actor, ticket, changes)
+    # Reads first (clocks, cached facts, the open leg), so the change is one flush.
+    if set(changes) & _MOVES_CLOCKS:
+        tracking.prepare(sess, ticket)
+    ends_leg = changes.get("status") in (Status.RESOLVED, Status.CANCELLED)
+    leg = open_escalation(sess, ticket) if ends_leg else None
     before = {f: _plain(getattr(ticket, f)) for f in _TRACKED}
     now = utcnow()
     reroute = False
@@ -454,19 +467,22 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
     if not diff:
         return ticket
     ticket.updated_at = now
-    sess.flush()
     if "assignee_id" in diff:
+        sess.flush()
         sess.expire(ticket, ["assignee"])  # the loaded relationship must follow the new id
     record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
     if "status" in diff:
-        if after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
-            _closeopen_escalation(sess, ticket, now)
+        if leg is not None and after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
+            leg.status, leg.ended_at = "closed", now  # the open leg ends with the ticket
         tracking.on_status_change(sess, ticket, before["status"], after["status"], now)
     if "priority" in diff or "service_id" in diff:
         what = "priority" if "priority" in diff else "service"
         tracking.on_targets_changed(sess, ticket, now, f"{what} changed")
     return ticket
 
+
+#: The PATCH fields whose change may move the ticket's clocks.
+_MOVES_CLOCKS = frozenset({"status", "priority", "impact", "urgency", "service_id", "assignee_id"})
 
 _TRACKED = (
     "title",
@@ -554,8 +570,8 @@ def _usable_assignee(sess: Session, ticket: Ticket, user_id: int | None) -> int 
     return user.id
 
 
-def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -> None:
-    current = Status(ticket.status)
+def _check_status_change(current: Status, wanted: Status, side: Actor) -> None:
+    """Refuse a status change the lifecycle, or an operation of its own, must make instead."""
     try:
         check_transition(current, wanted, side)
     except TransitionError as exc:
@@ -573,6 +589,11 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
             code="use_operation",
             details={"requested": wanted.value},
         )
+
+
+def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -> None:
+    current = Status(ticket.status)
+    _check_status_change(current, wanted, side)
     ticket.status = wanted.value
     if wanted is Status.RESOLVED:
         ticket.resolved_at = now
@@ -675,6 +696,49 @@ def publish_supplier_message(
     return published
 
 
+def reply(
+    sess: Session,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool,
+    status: Status | None = None,
+) -> Comment:
+    """A comment and, with `status`, the status change it goes with ("here is the fix:
+    resolved", "which floor are you on? waiting for the customer"), in one transaction.
+
+    The comment is `add_comment`'s, the status change `update_ticket`'s: the same rules
+    (who may, which transitions, which need their own operation), clocks and events, in
+    that order (a customer's answer first takes a waiting ticket back to the desk). The
+    status change is checked before anything is written, so a refused one writes nothing.
+    An internal note may carry a status change: the desk resolves with a note of its own.
+    """
+    if status is None:
+        return add_comment(sess, actor, ticket, body, internal)
+    if actor.role_enum is Role.SUPPLIER_AGENT:
+        raise Forbidden("A supplier works through its leg (done), not the ticket's status.")
+    _may_change(actor, ticket, {"status": status})
+    current = Status(ticket.status)
+    if _answers_the_question(actor, ticket):
+        current = Status.IN_PROGRESS
+    if status is not current:
+        _check_status_change(current, status, actor_side(actor))
+    comment = add_comment(sess, actor, ticket, body, internal)
+    # The comment is stored (it has its id); what the status change reads (the open leg)
+    # does not depend on the comment's pending changes, so both are written in one flush.
+    with sess.no_autoflush:
+        update_ticket(sess, actor, ticket, {"status": status})
+    sess.flush()
+    return comment
+
+
+def _answers_the_question(actor: User, ticket: Ticket) -> bool:
+    """The customer side writes to a ticket waiting for it: the ticket goes back to the desk."""
+    return (
+        actor_side(actor) is Actor.CUSTOMER and ticket.status == Status.WAITING_FOR_CUSTOMER.value
+    )
+
+
 def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal: bool) -> Comment:
     """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk.
 
@@ -699,6 +763,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
                 "The ticket is not with your organisation now.", code="escalation_closed"
             )
         return add_supplier_message(sess, actor, ticket, leg, body)
+    tracking.prepare(sess, ticket)  # reads first: the comment's changes are one flush
     now = utcnow()
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal, created_at=now
@@ -715,7 +780,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         internal=internal,
         at=now,
     )
-    if side is Actor.CUSTOMER and ticket.status == Status.WAITING_FOR_CUSTOMER.value:
+    if _answers_the_question(actor, ticket):
         ticket.status = Status.IN_PROGRESS.value
         record(
             sess,
@@ -742,7 +807,6 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:
             tracking.on_requester_comment(sess, ticket, now)
     ticket.updated_at = now
-    sess.flush()
     return comment
 
 
@@ -772,10 +836,3 @@ def open_escalation(sess: Session, ticket: Ticket) -> Escalation | None:
     return sess.scalar(
         select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.status == "open")
     )
-
-
-def _closeopen_escalation(sess: Session, ticket: Ticket, now: datetime) -> None:
-    """Resolved or cancelled while with a supplier: the open leg ends with the ticket."""
-    leg = open_escalation(sess, ticket)
-    if leg is not None:
-        leg.status, leg.ended_at = "closed", now
