@@ -717,6 +717,7 @@ def reply(
         return add_comment(sess, actor, ticket, body, internal)
     if actor.role_enum is Role.SUPPLIER_AGENT:
         raise Forbidden("A supplier works through its leg (done), not the ticket's status.")
+    _takes_comments(ticket)
     _may_change(actor, ticket, {"status": status})
     current = Status(ticket.status)
     if _answers_the_question(actor, ticket):
