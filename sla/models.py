@@ -68,7 +68,9 @@ class SlaClock(Base):
     #: None when nothing is left. Written with the cached evaluation and by the sweep.
     next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    alerts: Mapped[list[SlaAlert]] = relationship(lazy="selectin", order_by="SlaAlert.id")
+    #: Loaded only where read (the explanation): every write and ticket answer loads clocks,
+    #: and an eager load would cost them a query each for alerts they never look at.
+    alerts: Mapped[list[SlaAlert]] = relationship(lazy="select", order_by="SlaAlert.id")
 
 
 class SlaAlert(Base):

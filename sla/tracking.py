@@ -2,6 +2,11 @@
 
 SLA.md "Clock life" is the contract. Each hook appends events to the affected clocks and
 re-evaluates them with the pure `sla.clock.evaluate`; nothing here decides time arithmetic.
+
+A transaction loads a ticket's clocks once (`ticket_clocks`) and every hook works on that
+list: clocks it starts join it, so nothing is selected again, and the ticket's next due
+instant comes from it without a query. Each clock keeps its last evaluation (`evaluate_clock`),
+so an answer given as of the change does not evaluate it again.
 """
 
 from __future__ import annotations
@@ -10,12 +15,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, lazyload
 
-from catalog.agreements.models import ServicePromise
 from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
+from catalog.promises import PromiseLine
 from servicedesk.cache import cached
 from servicedesk.tickets.models import SLA_SORT_NONE, Ticket
 from sla.alert_schedule import AlertInputs, next_alert_at
@@ -56,16 +61,31 @@ def clock_events(clock: SlaClock) -> list[ClockEvent]:
     ]
 
 
+_LAST_EVALUATION = "_sd_last_evaluation"  # on the clock instance: (inputs, result)
+
+
 def evaluate_clock(sess: Session, clock: SlaClock, at: datetime) -> ClockResult:
-    """The clock as of `at` (live: a running clock past its due instant is breached)."""
+    """The clock as of `at` (live: a running clock past its due instant is breached).
+
+    The last result is kept on the instance with its inputs: the event list is replaced
+    (never changed in place) on every append, so the same list object, target, calendar,
+    warning percent and instant give the same answer without evaluating again.
+    """
     at = max(at, datetime.fromisoformat(clock.events[0]["at"].replace("Z", "+00:00")))
-    return evaluate(
+    events = clock.events
+    inputs = (at, clock.calendar_id, clock.target_minutes, clock.warning_percent)
+    last = clock.__dict__.get(_LAST_EVALUATION)
+    if last is not None and last[0] is events and last[1] == inputs:
+        return last[2]  # type: ignore[no-any-return]
+    result = evaluate(
         calendar_for(sess, clock.calendar_id),
         clock.target_minutes,
         clock_events(clock),
         at,
         clock.warning_percent,
     )
+    clock.__dict__[_LAST_EVALUATION] = (events, inputs, result)
+    return result
 
 
 def phase(clock: SlaClock) -> str:
@@ -111,19 +131,62 @@ def append(
     if target_minutes is not None:
         event["target_minutes"] = target_minutes
     clock.events = [*clock.events, event]  # a new list, so the JSON column sees the change
-    _refresh(sess, clock, at)
+    with sess.no_autoflush:  # a calendar read must not write the events apart from the result
+        _refresh(sess, clock, at)
+
+
+_KNOWN = "sla_ticket_clocks"  # sess.info: ticket id -> every clock of it, this transaction
+
+
+def ticket_clocks(sess: Session, ticket: Ticket) -> list[SlaClock]:
+    """Every clock of the ticket, in id order (new ones last), loaded once per transaction."""
+    known: dict[int, list[SlaClock]] = sess.info.setdefault(_KNOWN, {})
+    if ticket.id not in known:
+        stmt = (
+            select(SlaClock)
+            .where(SlaClock.ticket_id == ticket.id)
+            .options(lazyload(SlaClock.alerts))
+            .order_by(SlaClock.id)
+        )
+        known[ticket.id] = list(sess.scalars(stmt))
+    return known[ticket.id]
+
+
+def prepare(sess: Session, ticket: Ticket) -> None:
+    """Read what the hooks will need before a change makes anything dirty: the ticket's
+    clocks, their calendars and its promise (which also reads the cache token). The hooks
+    then only compute, and the change is written in one flush: a read after the first
+    change would autoflush it and write the ticket twice."""
+    for clock in ticket_clocks(sess, ticket):
+        calendar_for(sess, clock.calendar_id)
+    current_promise(sess, ticket)
+
+
+def _started(sess: Session, ticket: Ticket, clock: SlaClock) -> None:
+    """A clock started in this transaction joins the ticket's known clocks."""
+    known: dict[int, list[SlaClock]] = sess.info.setdefault(_KNOWN, {})
+    if ticket.id in known:
+        known[ticket.id].append(clock)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_clocks(sess: Session, trans: object) -> None:
+    # Another transaction may have started clocks, a rolled back savepoint dropped some:
+    # the next hook loads them again. (A flush's own subtransaction ends nothing.)
+    if trans.parent is None or trans.nested:  # type: ignore[attr-defined]
+        sess.info.pop(_KNOWN, None)
 
 
 def clocks_of(
     sess: Session, ticket: Ticket, kinds: Iterable[str] = CUSTOMER_KINDS, leg: int | None = 0
 ) -> list[SlaClock]:
-    stmt = select(SlaClock).where(SlaClock.ticket_id == ticket.id, SlaClock.kind.in_(list(kinds)))
-    if leg is not None:
-        stmt = stmt.where(SlaClock.leg == leg)
-    return list(sess.scalars(stmt.order_by(SlaClock.id)))
+    wanted = set(kinds)
+    return [
+        c for c in ticket_clocks(sess, ticket) if c.kind in wanted and (leg is None or c.leg == leg)
+    ]
 
 
-def _target(promise: ServicePromise, kind: str) -> int | None:
+def _target(promise: PromiseLine, kind: str) -> int | None:
     return {
         "response": promise.response_minutes,
         "resolution": promise.resolution_minutes,
@@ -131,58 +194,89 @@ def _target(promise: ServicePromise, kind: str) -> int | None:
     }[kind]
 
 
-def _new_clock(
-    sess: Session,
-    ticket: Ticket,
-    promise: ServicePromise,
-    kind: str,
-    at: datetime,
-    why: str,
-    cycle: int = 0,
+def _started_clock(
+    sess: Session, promise: PromiseLine, kind: str, at: datetime, why: str, cycle: int = 0
 ) -> SlaClock:
+    """A customer clock started on `promise`, evaluated, not yet in the session."""
+    target = _target(promise, kind)
+    assert target is not None  # callers start only clocks the promise has a target for
     clock = SlaClock(
-        ticket_id=ticket.id,
         kind=kind,
         cycle=cycle,
         leg=0,
         promise_id=promise.id,
         calendar_id=promise.calendar_id,
-        target_minutes=_target(promise, kind),
+        target_minutes=target,
         warning_percent=promise.warning_percent,
         events=[],
     )
-    sess.add(clock)
     append(sess, clock, EventType.START, at, why)
     return clock
 
 
-def current_promise(sess: Session, ticket: Ticket) -> ServicePromise | None:
+def _new_clock(
+    sess: Session,
+    ticket: Ticket,
+    promise: PromiseLine,
+    kind: str,
+    at: datetime,
+    why: str,
+    cycle: int = 0,
+) -> SlaClock:
+    clock = _started_clock(sess, promise, kind, at, why, cycle)
+    clock.ticket_id = ticket.id
+    sess.add(clock)
+    _started(sess, ticket, clock)
+    return clock
+
+
+def current_promise(sess: Session, ticket: Ticket) -> PromiseLine | None:
     return promise_for(sess, ticket.agreement_version_id, ticket.service, ticket.priority)
+
+
+def next_due(clocks: Iterable[SlaClock]) -> datetime | None:
+    """The earliest due instant of the running clocks: the queue's order (`sla_due_at`)."""
+    dues = [c.due_at for c in clocks if phase(c) == "running" and c.due_at is not None]
+    return min(dues) if dues else None
 
 
 def update_next_due(sess: Session, ticket: Ticket) -> None:
     """Denormalise the earliest due instant of the ticket's running clocks (queue order)."""
-    sess.flush()
-    dues = [
-        c.due_at
-        for c in sess.scalars(select(SlaClock).where(SlaClock.ticket_id == ticket.id))
-        if phase(c) == "running" and c.due_at is not None
-    ]
-    ticket.sla_due_at = min(dues) if dues else None
-    ticket.sla_sort_at = ticket.sla_due_at or SLA_SORT_NONE  # the indexed queue order
+    set_due(ticket, next_due(ticket_clocks(sess, ticket)))
+
+
+def set_due(ticket: Ticket, due: datetime | None) -> None:
+    """The queue's due instant and its indexed, never-NULL sort key, always together."""
+    if ticket.sla_due_at != due:
+        ticket.sla_due_at = due
+    sort_at = due or SLA_SORT_NONE
+    if ticket.sla_sort_at != sort_at:
+        ticket.sla_sort_at = sort_at
 
 
 # --- hooks called by the ticket operations -------------------------------------------------
 
 
-def on_received(sess: Session, ticket: Ticket) -> None:
-    """Response and resolution clocks start at the received time (SLA.md)."""
-    promise = current_promise(sess, ticket)
+def clocks_at_receipt(
+    sess: Session, promise: PromiseLine | None, received_at: datetime
+) -> list[SlaClock]:
+    """The response and resolution clocks a new ticket starts with (SLA.md), evaluated
+    before the ticket is stored: its next due instant goes into the ticket's own INSERT.
+    None for "no promise": the ticket has no clock, and says so."""
     if promise is None:
-        return  # "no promise": the ticket has no clock, and says so
-    for kind in ("response", "resolution"):
-        _new_clock(sess, ticket, promise, kind, ticket.received_at, "ticket received")
-    update_next_due(sess, ticket)
+        return []
+    return [
+        _started_clock(sess, promise, kind, received_at, "ticket received")
+        for kind in ("response", "resolution")
+    ]
+
+
+def on_received(sess: Session, ticket: Ticket, clocks: list[SlaClock]) -> None:
+    """The new ticket (just inserted) takes the clocks of `clocks_at_receipt`."""
+    for clock in clocks:
+        clock.ticket_id = ticket.id
+    sess.add_all(clocks)
+    sess.info.setdefault(_KNOWN, {})[ticket.id] = list(clocks)
 
 
 def on_desk_public_reply(sess: Session, ticket: Ticket, at: datetime) -> None:
@@ -273,7 +367,7 @@ def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) ->
 
 
 def _switch_targets(
-    sess: Session, clocks: Iterable[SlaClock], promise: ServicePromise, at: datetime, why: str
+    sess: Session, clocks: Iterable[SlaClock], promise: PromiseLine, at: datetime, why: str
 ) -> None:
     """Open clocks take the promise's targets (a stopped clock's outcome is history)."""
     for clock in clocks:
@@ -285,7 +379,7 @@ def _switch_targets(
             append(sess, clock, EventType.TARGET_CHANGE, at, why, target_minutes=target)
 
 
-def on_received_late(sess: Session, ticket: Ticket, promise: ServicePromise, at: datetime) -> None:
+def on_received_late(sess: Session, ticket: Ticket, promise: PromiseLine, at: datetime) -> None:
     """A ticket that had no promise gets one (its priority changed): clocks start now."""
     if ticket.status in ("resolved", "closed", "cancelled"):
         return
@@ -328,6 +422,7 @@ def start_supplier_clocks(
         )
         sess.add(clock)
         append(sess, clock, EventType.START, at, "escalated to the supplier")
+        _started(sess, ticket, clock)
         clocks.append(clock)
     update_next_due(sess, ticket)
     return clocks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from catalog.gate import Refusal, VersionFacts, check_entitlement
 from catalog.ownership.queries import ownership_status_of
 from catalog.promises import PromiseLine, find_promise
 from catalog.services.models import Service
+from servicedesk.cache import cached
 
 #: Agreement dates are the customer's calendar dates, in Finland.
 AGREEMENT_TZ = ZoneInfo("Europe/Helsinki")
@@ -22,16 +24,25 @@ def local_date(at: datetime) -> date:
     return at.astimezone(AGREEMENT_TZ).date()
 
 
-def version_facts(sess: Session, organisation_id: int) -> list[VersionFacts]:
-    versions = sess.scalars(
-        select(AgreementVersion).where(AgreementVersion.organisation_id == organisation_id)
-    )
-    return [
-        VersionFacts(
-            v.id, v.valid_from, v.valid_to, {s.service_id: s.starts_on for s in v.services}
+def version_facts(sess: Session, organisation_id: int) -> tuple[VersionFacts, ...]:
+    """The gate's view of the organisation's agreement versions, kept per process
+    (`servicedesk.cache`): asked on every ticket, changed at the yearly renewal."""
+
+    def load() -> tuple[VersionFacts, ...]:
+        versions = sess.scalars(
+            select(AgreementVersion).where(AgreementVersion.organisation_id == organisation_id)
         )
-        for v in versions
-    ]
+        return tuple(
+            VersionFacts(
+                v.id,
+                v.valid_from,
+                v.valid_to,
+                MappingProxyType({s.service_id: s.starts_on for s in v.services}),
+            )
+            for v in versions
+        )
+
+    return cached(sess, "version_facts", organisation_id, load)
 
 
 def entitlement_for(
@@ -64,21 +75,30 @@ def promise_line(row: ServicePromise) -> PromiseLine:
     )
 
 
+def promise_lines(sess: Session, version_id: int) -> tuple[PromiseLine, ...]:
+    """The promise lines of an agreement version, kept per process (`servicedesk.cache`):
+    every clock start and target change asks, the lines change with the agreement."""
+
+    def load() -> tuple[PromiseLine, ...]:
+        rows = sess.scalars(
+            select(ServicePromise)
+            .where(ServicePromise.agreement_version_id == version_id)
+            .order_by(ServicePromise.id)
+        )
+        return tuple(promise_line(r) for r in rows)
+
+    return cached(sess, "promise_lines", version_id, load)
+
+
 def promise_for(
     sess: Session, version_id: int | None, service: Service | None, priority: str
-) -> ServicePromise | None:
+) -> PromiseLine | None:
     """The most specific promise line of the version for the ticket (None: "no promise")."""
     if version_id is None:
         return None
-    rows = list(
-        sess.scalars(
-            select(ServicePromise).where(ServicePromise.agreement_version_id == version_id)
-        )
-    )
-    found = find_promise(
-        [promise_line(r) for r in rows],
+    return find_promise(
+        promise_lines(sess, version_id),
         service_id=service.id if service else None,
         family=service.family if service else None,
         priority=priority,
     )
-    return next((r for r in rows if found is not None and r.id == found.id), None)

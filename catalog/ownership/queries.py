@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog.ownership.models import ShareSubscription
 from catalog.shares import OwnershipStatus, Subscription, ownership_status, votes
+from servicedesk.cache import cached
 
 
 def subscriptions_of(sess: Session, organisation_id: int) -> list[ShareSubscription]:
@@ -32,10 +33,19 @@ def as_subscription(row: ShareSubscription) -> Subscription:
     )
 
 
-def ownership_status_of(sess: Session, organisation_id: int, on: date) -> OwnershipStatus:
-    return ownership_status(
-        [as_subscription(r) for r in subscriptions_of(sess, organisation_id)], on
+def subscription_facts(sess: Session, organisation_id: int) -> tuple[Subscription, ...]:
+    """The organisation's subscriptions as pure facts, kept per process (`servicedesk.cache`):
+    the gate asks on every ticket, the register changes a few times a year."""
+    return cached(
+        sess,
+        "subscriptions",
+        organisation_id,
+        lambda: tuple(as_subscription(r) for r in subscriptions_of(sess, organisation_id)),
     )
+
+
+def ownership_status_of(sess: Session, organisation_id: int, on: date) -> OwnershipStatus:
+    return ownership_status(list(subscription_facts(sess, organisation_id)), on)
 
 
 def votes_of(sess: Session, organisation_id: int, on: date) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
@@ -12,6 +13,7 @@ from servicedesk import access, db
 from servicedesk.auth import current_user
 from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
+from servicedesk.enums import Role
 from servicedesk.errors import (
     NotFound,
     PreconditionFailed,
@@ -36,6 +38,7 @@ from servicedesk.tickets.schemas import (
 )
 from servicedesk.users.models import User
 from sla import queries as sla_queries
+from sla import tracking
 from sla.models import SlaClock
 
 blp = Blueprint("tickets", __name__, url_prefix="/tickets", description="Tickets")
@@ -48,6 +51,18 @@ _IF_MATCH_DOC = {
             "required": True,
             "schema": {"type": "string"},
             "description": "The ETag of your last read: stale answers 412, missing 428.",
+        }
+    ]
+}
+_OPTIONAL_IF_MATCH_DOC = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Optional (a comment never required it): the ETag of your last "
+            "read of the ticket, or `*`; a stale one answers 412 and stores nothing.",
         }
     ]
 }
@@ -66,6 +81,21 @@ _IDEMPOTENCY_DOC = {
 
 def etag_of(ticket: Ticket) -> str:
     return f'"{ticket.id}-{ticket.version}"'
+
+
+def _check_if_match(ticket: Ticket, required: bool) -> None:
+    """If-Match against the ticket's ETag (`*` matches any): stale is 412, missing 428 where
+    `required`."""
+    if_match = request.headers.get("If-Match")
+    if not if_match:
+        if required:
+            raise PreconditionRequired("Send If-Match with the ETag of your last read.")
+        return
+    if if_match.strip() not in (etag_of(ticket), "*"):
+        raise PreconditionFailed(
+            "The ticket changed since you read it; read it again.",
+            details={"current_etag": etag_of(ticket)},
+        )
 
 
 def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
@@ -106,6 +136,40 @@ def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None =
     return ticket_out(ticket), status, {"ETag": etag_of(ticket), **(extra or {})}
 
 
+def _answer_clocks(user: User, ticket: Ticket) -> list[SlaClock]:
+    """The clocks of a ticket just written that `user` may see, from the write's own list
+    (`tracking.ticket_clocks`: no query). The same rule as `access.clock_scope`; a supplier
+    agent's scope depends on escalation rows, so theirs is asked of the database."""
+    sess = db.session()
+    if access.can_see_internal(user):
+        return list(tracking.ticket_clocks(sess, ticket))
+    if user.role_enum is not Role.SUPPLIER_AGENT:
+        return [c for c in tracking.ticket_clocks(sess, ticket) if c.leg == 0]
+    return sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
+
+
+def written_out(ticket: Ticket, at: datetime) -> Ticket:
+    """`ticket_out` for the answer to a write: the SLA as of the write's own instant `at`
+    (the view runs the write under `db.frozen_now(at)`), so the evaluations the write just
+    made are reused, not repeated."""
+    sess = db.session()
+    sess.flush()  # the version the ETag names is the one the commit will store
+    user = current_user()
+    ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
+    sla = sla_queries.ticket_sla(sess, _answer_clocks(user, ticket), at)
+    sla["time_split"] = (
+        sla_queries.time_split(sess, ticket, at) if access.sees_time_split(user) else None
+    )
+    ticket.sla = sla  # type: ignore[attr-defined]
+    return ticket
+
+
+def _written_with_etag(
+    ticket: Ticket, at: datetime, status: int = 200, extra: dict[str, str] | None = None
+):
+    return written_out(ticket, at), status, {"ETag": etag_of(ticket), **(extra or {})}
+
+
 @blp.route("")
 class Tickets(MethodView):
     @blp.arguments(TicketListArgs, location="query")
@@ -138,11 +202,13 @@ class Tickets(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 200:
             raise ValidationFailed("Idempotency-Key has 1 to 200 characters.")
-        ticket, created = operations.create_ticket(
-            db.session(), current_user(), data, idempotency_key=key
-        )
+        at = utcnow()
+        with db.frozen_now(at):
+            ticket, created = operations.create_ticket(
+                db.session(), current_user(), data, idempotency_key=key
+            )
         if created:
-            return _with_etag(ticket, 201, {"Location": f"/api/v1/tickets/{ticket.id}"})
+            return _written_with_etag(ticket, at, 201, {"Location": f"/api/v1/tickets/{ticket.id}"})
         return _with_etag(ticket, 200, {"Idempotent-Replayed": "true"})
 
 
@@ -162,16 +228,11 @@ class TicketById(MethodView):
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
-        if_match = request.headers.get("If-Match")
-        if not if_match:
-            raise PreconditionRequired("Send If-Match with the ETag of your last read.")
-        if if_match.strip() not in (etag_of(ticket), "*"):
-            raise PreconditionFailed(
-                "The ticket changed since you read it; read it again.",
-                details={"current_etag": etag_of(ticket)},
-            )
-        operations.update_ticket(sess, user, ticket, data)
-        return _with_etag(ticket)
+        _check_if_match(ticket, required=True)
+        at = utcnow()
+        with db.frozen_now(at):
+            operations.update_ticket(sess, user, ticket, data)
+        return _written_with_etag(ticket, at)
 
 
 @blp.route("/<int:ticket_id>/comments")
@@ -186,14 +247,34 @@ class TicketComments(MethodView):
 
     @blp.arguments(CommentIn)
     @blp.response(201, CommentOut)
-    def post(self, data: dict[str, Any], ticket_id: int) -> Comment:
+    @blp.doc(**_OPTIONAL_IF_MATCH_DOC)
+    def post(self, data: dict[str, Any], ticket_id: int):
         """Reply, add an internal note (desk only), or write to a supplier thread
-        (`escalation_id`, desk only). A supplier agent writes to its leg's thread."""
+        (`escalation_id`, desk only). A supplier agent writes to its leg's thread.
+
+        With `status`, the reply changes the ticket's status too, in the same transaction
+        (reply and resolve in one request): the ticket's status becomes `status` (after a
+        customer's answer has taken a waiting ticket back to the desk), with PATCH's rules;
+        409 `invalid_transition` / `use_operation` / `ticket_final` as PATCH answers them,
+        403 for a role that may not, and nothing is stored then. If-Match is optional: when
+        sent, a stale ETag answers 412. The answer is the comment; its `ETag` header is the
+        ticket's new ETag, for a following PATCH.
+        """
         sess = db.session()
         user = current_user()
         ticket = access.visible_ticket(sess, user, ticket_id)
+        _check_if_match(ticket, required=False)
         if data["escalation_id"] is None:
-            return operations.add_comment(sess, user, ticket, data["body"], data["internal"])
+            comment = operations.reply(
+                sess, user, ticket, data["body"], data["internal"], data["status"]
+            )
+            sess.flush()
+            return comment, 201, {"ETag": etag_of(ticket)}
+        if data["status"] is not None:
+            raise ValidationFailed(
+                "A supplier thread message does not change the ticket's status.",
+                details={"fields": {"status": ["Not with escalation_id."]}},
+            )
         if data["internal"]:
             raise ValidationFailed(
                 "A supplier thread message is not an internal note.",

@@ -12,16 +12,16 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
-from catalog.agreements.queries import entitlement_for
+from catalog.agreements.queries import entitlement_for, promise_for
 from catalog.gate import Refusal
 from catalog.groups.models import ResolverGroup, group_members
+from catalog.routing import RoutingDecision
 from catalog.services.models import Service
 from servicedesk.access import is_joint_desk
-from servicedesk.db import utcnow
+from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
 from servicedesk.escalations.models import Escalation
@@ -206,29 +206,40 @@ def create_ticket(
     """
     if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
         raise Forbidden("Your role does not file tickets.")
-    key_row = None
+    key_id = None
     if idempotency_key is not None:
-        found = _replay(sess, actor, idempotency_key, data)
-        if found is not None:
-            return found, False
-        key_row = IdempotencyKey(
-            user_id=actor.id, key=idempotency_key, fingerprint=fingerprint(data)
-        )
-        try:
-            with sess.begin_nested():
-                sess.add(key_row)
-        except IntegrityError:
-            # A concurrent request with the same key committed first: answer with its ticket.
+        key_id = _claim_key(sess, actor, idempotency_key, data)
+        if key_id is None:
             found = _replay(sess, actor, idempotency_key, data)
             if found is None:
-                raise
+                raise Conflict(
+                    "A request with this Idempotency-Key is still being processed; retry.",
+                    code="idempotency_key_in_use",
+                )
             return found, False
 
     ticket = _new_ticket(sess, actor, data)
-    if key_row is not None:
-        key_row.ticket_id = ticket.id
-    sess.flush()
+    if key_id is not None:
+        sess.execute(
+            update(IdempotencyKey).where(IdempotencyKey.id == key_id).values(ticket_id=ticket.id)
+        )
     return ticket, True
+
+
+def _claim_key(sess: Session, actor: User, key: str, data: dict[str, Any]) -> int | None:
+    """Take the key for this request; None if it was taken (a retry, or a concurrent request,
+    which the database makes this one wait for: its answer is then the first ticket).
+
+    One statement that is both the check and the claim (ON CONFLICT DO NOTHING), so no
+    savepoint is needed and a first request pays no extra read.
+    """
+    stmt = (
+        upsert_insert(sess)(IdempotencyKey)
+        .values(user_id=actor.id, key=key, fingerprint=fingerprint(data), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    return sess.execute(stmt).scalar()
 
 
 def _replay(sess: Session, actor: User, key: str, data: dict[str, Any]) -> Ticket | None:
@@ -279,8 +290,9 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
     channel = data.get("channel") or "api"
     if not desk and channel not in ("api", "portal"):
         channel = "api"
+    # Everything is decided before the ticket is written (route, clocks, next due instant),
+    # from near-static facts: one INSERT for the ticket, one for its events, one for its clocks.
     ticket = Ticket(
-        number=next_ticket_number(sess, received.year),
         type=data["type"],
         title=data["title"],
         description=data["description"],
@@ -301,54 +313,92 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         agreement_version_id=version_id,
     )
     ticket.service = service
+    # The answer names them: set, not loaded again after the INSERT.
+    ticket.requester = requester
+    ticket.organisation = requester.organisation
+    decision = _decide(sess, ticket)
+    routing.apply_decision(ticket, decision)
+    clocks = tracking.clocks_at_receipt(
+        sess, promise_for(sess, version_id, service, priority), received
+    )
+    tracking.set_due(ticket, tracking.next_due(clocks))
+    ticket.number = next_ticket_number(sess, received.year)
     sess.add(ticket)
     sess.flush()
-    record(
-        sess,
-        ticket,
-        actor,
-        "created",
-        {
-            "number": ticket.number,
-            "type": ticket.type,
-            "priority": priority,
-            "impact": impact,
-            "urgency": urgency,
-            "service_id": ticket.service_id,
-            "channel": channel,
-            "received_at": received.isoformat(),
-        },
-        at=now,
+    created = {
+        "number": ticket.number,
+        "type": ticket.type,
+        "priority": priority,
+        "impact": impact,
+        "urgency": urgency,
+        "service_id": ticket.service_id,
+        "channel": channel,
+        "received_at": received.isoformat(),
+    }
+    # Both events in one statement (an ORM bulk INSERT: nothing reads them back here).
+    sess.execute(
+        insert(TicketEvent).execution_options(render_nulls=True),
+        [
+            _event_row(ticket, actor, "created", created, now),
+            _event_row(ticket, None, "routed", _route_data(ticket, decision, _UNROUTED), now, True),
+        ],
     )
-    _route(sess, ticket, actor=None)
-    tracking.on_received(sess, ticket)
+    tracking.on_received(sess, ticket, clocks)
+    sess.flush()
     return ticket
 
 
-def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
+#: Where a ticket stands before its first routing decision.
+_UNROUTED: dict[str, int | None] = {"group_id": None, "assignee_id": None}
+
+
+def _event_row(
+    ticket: Ticket,
+    actor: User | None,
+    kind: str,
+    data: dict[str, Any],
+    at: datetime,
+    internal: bool = False,
+) -> dict[str, Any]:
+    """One event as a row for a bulk INSERT (what `record` adds as an object)."""
+    return {
+        "ticket_id": ticket.id,
+        "actor_id": actor.id if actor else None,
+        "kind": kind,
+        "data": data,
+        "internal": internal,
+        "at": at,
+    }
+
+
+def _route_data(
+    ticket: Ticket, decision: RoutingDecision, before: dict[str, int | None]
+) -> dict[str, Any]:
+    """The "routed" event: the decision, the rule that made it, and what it changed."""
+    return {
+        "route": decision.kind.value,
+        "rule_id": decision.rule_id,
+        "reason": decision.reason,
+        "changes": {k: {"before": v, "after": getattr(ticket, k)} for k, v in before.items()},
+    }
+
+
+def _decide(sess: Session, ticket: Ticket) -> RoutingDecision:
     try:
-        decision = routing.decide_for(sess, ticket)
+        return routing.decide_for(sess, ticket)
     except ValueError as exc:
         raise Conflict(f"The ticket cannot be routed: {exc}", code="no_route") from exc
+
+
+def _route(sess: Session, ticket: Ticket, actor: User | None) -> None:
+    decision = _decide(sess, ticket)
     before = {"group_id": ticket.group_id, "assignee_id": ticket.assignee_id}
     routing.apply_decision(ticket, decision)
-    record(
-        sess,
-        ticket,
-        actor,
-        "routed",
-        {
-            "route": decision.kind.value,
-            "rule_id": decision.rule_id,
-            "reason": decision.reason,
-            "changes": {k: {"before": v, "after": getattr(ticket, k)} for k, v in before.items()},
-        },
-        internal=True,
-    )
+    record(sess, ticket, actor, "routed", _route_data(ticket, decision, before), internal=True)
 
 
-def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
-    """Apply a PATCH: the desk changes anything, the customer side only the status."""
+def _may_change(actor: User, ticket: Ticket, changes: dict[str, Any]) -> None:
+    """Who may change what (PATCH and a reply with a status)."""
     side = actor_side(actor)
     if works_as_account_manager(actor, ticket):
         # A change need or feedback routed to its account manager: they move its status.
@@ -368,6 +418,16 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
             code="ticket_final",
         )
 
+
+def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    """Apply a PATCH: the desk changes anything, the customer side only the status."""
+    side = actor_side(actor)
+    _may_change(actor, ticket, changes)
+    # Reads first (clocks, cached facts, the open leg), so the change is one flush.
+    if set(changes) & _MOVES_CLOCKS:
+        tracking.prepare(sess, ticket)
+    ends_leg = changes.get("status") in (Status.RESOLVED, Status.CANCELLED)
+    leg = open_escalation(sess, ticket) if ends_leg else None
     before = {f: _plain(getattr(ticket, f)) for f in _TRACKED}
     now = utcnow()
     reroute = False
@@ -407,19 +467,22 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
     if not diff:
         return ticket
     ticket.updated_at = now
-    sess.flush()
     if "assignee_id" in diff:
+        sess.flush()
         sess.expire(ticket, ["assignee"])  # the loaded relationship must follow the new id
     record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
     if "status" in diff:
-        if after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
-            _closeopen_escalation(sess, ticket, now)
+        if leg is not None and after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
+            leg.status, leg.ended_at = "closed", now  # the open leg ends with the ticket
         tracking.on_status_change(sess, ticket, before["status"], after["status"], now)
     if "priority" in diff or "service_id" in diff:
         what = "priority" if "priority" in diff else "service"
         tracking.on_targets_changed(sess, ticket, now, f"{what} changed")
     return ticket
 
+
+#: The PATCH fields whose change may move the ticket's clocks.
+_MOVES_CLOCKS = frozenset({"status", "priority", "impact", "urgency", "service_id", "assignee_id"})
 
 _TRACKED = (
     "title",
@@ -507,8 +570,8 @@ def _usable_assignee(sess: Session, ticket: Ticket, user_id: int | None) -> int 
     return user.id
 
 
-def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -> None:
-    current = Status(ticket.status)
+def _check_status_change(current: Status, wanted: Status, side: Actor) -> None:
+    """Refuse a status change the lifecycle, or an operation of its own, must make instead."""
     try:
         check_transition(current, wanted, side)
     except TransitionError as exc:
@@ -526,6 +589,11 @@ def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -
             code="use_operation",
             details={"requested": wanted.value},
         )
+
+
+def _change_status(ticket: Ticket, wanted: Status, side: Actor, now: datetime) -> None:
+    current = Status(ticket.status)
+    _check_status_change(current, wanted, side)
     ticket.status = wanted.value
     if wanted is Status.RESOLVED:
         ticket.resolved_at = now
@@ -628,6 +696,50 @@ def publish_supplier_message(
     return published
 
 
+def reply(
+    sess: Session,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    internal: bool,
+    status: Status | None = None,
+) -> Comment:
+    """A comment and, with `status`, the status change it goes with ("here is the fix:
+    resolved", "which floor are you on? waiting for the customer"), in one transaction.
+
+    The comment is `add_comment`'s, the status change `update_ticket`'s: the same rules
+    (who may, which transitions, which need their own operation), clocks and events, in
+    that order (a customer's answer first takes a waiting ticket back to the desk). The
+    status change is checked before anything is written, so a refused one writes nothing.
+    An internal note may carry a status change: the desk resolves with a note of its own.
+    """
+    if status is None:
+        return add_comment(sess, actor, ticket, body, internal)
+    if actor.role_enum is Role.SUPPLIER_AGENT:
+        raise Forbidden("A supplier works through its leg (done), not the ticket's status.")
+    _takes_comments(ticket)
+    _may_change(actor, ticket, {"status": status})
+    current = Status(ticket.status)
+    if _answers_the_question(actor, ticket):
+        current = Status.IN_PROGRESS
+    if status is not current:
+        _check_status_change(current, status, actor_side(actor))
+    comment = add_comment(sess, actor, ticket, body, internal)
+    # The comment is stored (it has its id); what the status change reads (the open leg)
+    # does not depend on the comment's pending changes, so both are written in one flush.
+    with sess.no_autoflush:
+        update_ticket(sess, actor, ticket, {"status": status})
+    sess.flush()
+    return comment
+
+
+def _answers_the_question(actor: User, ticket: Ticket) -> bool:
+    """The customer side writes to a ticket waiting for it: the ticket goes back to the desk."""
+    return (
+        actor_side(actor) is Actor.CUSTOMER and ticket.status == Status.WAITING_FOR_CUSTOMER.value
+    )
+
+
 def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal: bool) -> Comment:
     """Comment on a ticket; the requester's answer takes a waiting ticket back to the desk.
 
@@ -652,6 +764,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
                 "The ticket is not with your organisation now.", code="escalation_closed"
             )
         return add_supplier_message(sess, actor, ticket, leg, body)
+    tracking.prepare(sess, ticket)  # reads first: the comment's changes are one flush
     now = utcnow()
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal, created_at=now
@@ -668,7 +781,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         internal=internal,
         at=now,
     )
-    if side is Actor.CUSTOMER and ticket.status == Status.WAITING_FOR_CUSTOMER.value:
+    if _answers_the_question(actor, ticket):
         ticket.status = Status.IN_PROGRESS.value
         record(
             sess,
@@ -695,7 +808,6 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:
             tracking.on_requester_comment(sess, ticket, now)
     ticket.updated_at = now
-    sess.flush()
     return comment
 
 
@@ -725,10 +837,3 @@ def open_escalation(sess: Session, ticket: Ticket) -> Escalation | None:
     return sess.scalar(
         select(Escalation).where(Escalation.ticket_id == ticket.id, Escalation.status == "open")
     )
-
-
-def _closeopen_escalation(sess: Session, ticket: Ticket, now: datetime) -> None:
-    """Resolved or cancelled while with a supplier: the open leg ends with the ticket."""
-    leg = open_escalation(sess, ticket)
-    if leg is not None:
-        leg.status, leg.ended_at = "closed", now

@@ -1,4 +1,8 @@
-"""Apply the routing decision (a pure rule in `catalog.routing`) to a ticket."""
+"""Apply the routing decision (a pure rule in `catalog.routing`) to a ticket.
+
+Its inputs (rules, triage groups, account managers) are near-static and kept per process
+(`servicedesk.cache`); the decision itself is made afresh for every ticket.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from catalog.groups.models import ResolverGroup
 from catalog.organisations.models import organisation_account_managers
 from catalog.routing import RouteKind, RoutingDecision, RoutingRule, TicketFacts, decide_route
 from catalog.routing_rules.models import RoutingRuleRow
+from servicedesk.cache import cached
 from servicedesk.tickets.models import Ticket
 
 
@@ -25,7 +30,7 @@ def ticket_facts(ticket: Ticket) -> TicketFacts:
     )
 
 
-def load_rules(sess: Session, provider: str | None = None) -> list[RoutingRule]:
+def load_rules(sess: Session, provider: str | None = None) -> tuple[RoutingRule, ...]:
     """The active routing rules, in the order they are tried.
 
     With a provider, only the rules whose target group works for it: a group serves one
@@ -37,24 +42,45 @@ def load_rules(sess: Session, provider: str | None = None) -> list[RoutingRule]:
         stmt = stmt.join(ResolverGroup, ResolverGroup.id == RoutingRuleRow.target_group_id).where(
             ResolverGroup.provider == provider
         )
-    rows = sess.scalars(stmt.order_by(RoutingRuleRow.precedence, RoutingRuleRow.id))
-    return [row.to_rule() for row in rows]
+    ordered = stmt.order_by(RoutingRuleRow.precedence, RoutingRuleRow.id)
+    return cached(
+        sess,
+        "routing_rules",
+        provider,
+        lambda: tuple(row.to_rule() for row in sess.scalars(ordered)),
+    )
 
 
-def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:
-    triage = sess.scalar(
+def triage_group(sess: Session, provider: str) -> int | None:
+    """The provider's triage group (the lowest id if there are several)."""
+    stmt = (
         select(ResolverGroup.id)
-        .where(ResolverGroup.provider == ticket.provider, ResolverGroup.is_triage.is_(True))
+        .where(ResolverGroup.provider == provider, ResolverGroup.is_triage.is_(True))
         .order_by(ResolverGroup.id)
         .limit(1)
     )
-    manager = sess.scalar(
+    return cached(sess, "triage_group", provider, lambda: sess.scalar(stmt))
+
+
+def account_manager(sess: Session, organisation_id: int) -> int | None:
+    """The organisation's first account manager (by user id), who takes its change needs."""
+    stmt = (
         select(organisation_account_managers.c.user_id)
-        .where(organisation_account_managers.c.organisation_id == ticket.organisation_id)
+        .where(organisation_account_managers.c.organisation_id == organisation_id)
         .order_by(organisation_account_managers.c.user_id)
         .limit(1)
     )
-    return decide_route(ticket_facts(ticket), load_rules(sess, ticket.provider), triage, manager)
+    return cached(sess, "account_manager", organisation_id, lambda: sess.scalar(stmt))
+
+
+def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:
+    """Where `ticket` goes now; only near-static inputs, so it is decided before any write."""
+    return decide_route(
+        ticket_facts(ticket),
+        load_rules(sess, ticket.provider),
+        triage_group(sess, ticket.provider),
+        account_manager(sess, ticket.organisation_id),
+    )
 
 
 def apply_decision(ticket: Ticket, decision: RoutingDecision) -> None:

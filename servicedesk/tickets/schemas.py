@@ -202,6 +202,19 @@ class CommentIn(StrictSchema):
             "A supplier agent's comment always goes to its open leg's thread."
         },
     )
+    status = ma.fields.Enum(
+        Status,
+        by_value=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Change the ticket's status with the comment, in one request and "
+            "one transaction (reply and resolve; ask and wait for the customer): the same "
+            "rules as PATCH's status (who may, which transitions, 409 otherwise), applied "
+            "after the comment; a refused status stores no comment. The desk may resolve "
+            "with an internal note. Not with escalation_id, not for supplier agents."
+        },
+    )
 
 
 class PublishIn(StrictSchema):
