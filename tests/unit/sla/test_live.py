@@ -104,7 +104,10 @@ def test_live_summary_equals_a_replay_of_the_events(data, timezone):
 def test_a_running_clock_not_yet_breached_is_always_answered_from_the_cache(data, timezone):
     cal, target, events, cached_at, at, warning_percent, phase = data.draw(clocks(timezone))
     cached = _cache(cal, target, events, cached_at, warning_percent, phase)
-    if phase == "running" and cached.state == "running":
+    # The one running case left to the replay: due already when cached (a zero target, say)
+    # but not run past it yet, so its breach instant is still to come.
+    due_later = cached.due_at is not None and cached.due_at >= cached.evaluated_at
+    if phase == "running" and cached.state == "running" and due_later:
         assert live(cached, cal, at) is not None
 
 
