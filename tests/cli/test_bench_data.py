@@ -57,7 +57,8 @@ def _check_clocks(sess: Any, now: datetime) -> None:
         if ticket.status in ("resolved", "closed", "cancelled"):
             assert ticket.sla_due_at is None
     # The scheduler's history is complete: a tick at the same instant has nothing to record.
-    assert (sweep(sess, now).warnings, sweep(sess, now).breaches) == (0, 0)
+    tick = sweep(sess, now)
+    assert (tick.warnings, tick.breaches) == (0, 0)
     breached = {c.id for c in clocks if c.state == "breached"}
     alerted = set(sess.scalars(select(SlaAlert.clock_id).where(SlaAlert.kind == "breach")))
     assert breached <= alerted
