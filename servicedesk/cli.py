@@ -191,6 +191,45 @@ def demo(force: bool, i_know: bool) -> None:
     _load_demo(app)
 
 
+@main.command("bench-data")
+@click.option("--tickets", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--years", default=3.0, show_default=True, type=click.FloatRange(0.01, 30))
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--batch", default=5000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--jobs", default=2, show_default=True, type=click.IntRange(1), help="Generating processes."
+)
+def bench_data(tickets: int, years: float, seed: int, batch: int, jobs: int) -> None:
+    """Add N generated tickets (with events, comments, clocks, alerts) for benchmarks.
+
+    Builds on the demo's catalogue (`servicedesk demo` first); bulk inserts (COPY on
+    PostgreSQL) in one transaction. Never in production: the data is made up.
+    """
+    from servicedesk.bench_data import NotReady, analyze, generate
+
+    app = _app()
+    if _production(app):
+        raise click.ClickException(
+            "bench-data makes up tickets for benchmarks: production does not load it."
+        )
+    with click.progressbar(length=tickets, label="tickets", file=sys.stderr) as bar:
+        try:
+            with db.unit_of_work(app) as sess:
+                summary = generate(
+                    sess, tickets, years, seed, batch, progress=bar.update, jobs=jobs
+                )
+        except NotReady as exc:
+            raise click.ClickException(str(exc)) from exc
+    with db.unit_of_work(app) as sess:
+        analyze(sess)
+    s = summary
+    click.echo(
+        f"{s.tickets} tickets ({s.open_tickets} open), {s.events} events, {s.comments} comments, "
+        f"{s.clocks} clocks ({s.running_clocks} running), {s.alerts} alerts "
+        f"in {s.elapsed_seconds:.1f} s."
+    )
+
+
 def _print_credentials(creds: list[dict[str, Any]]) -> None:
     click.echo("\nDemo users (e-mail, password):")
     for c in creds:
@@ -588,3 +627,7 @@ def _register_i18n() -> None:
 
 
 _register_i18n()
+
+
+if __name__ == "__main__":  # `python -m servicedesk.cli` from a worktree
+    main()
