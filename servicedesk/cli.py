@@ -631,7 +631,3 @@ _register_i18n()
 
 if __name__ == "__main__":  # `python -m servicedesk.cli` from a worktree
     main()
-
-
-if __name__ == "__main__":  # python -m servicedesk.cli, as the bench READMEs run it
-    main()
