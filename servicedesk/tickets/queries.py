@@ -5,10 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
+from catalog.organisations.models import Organisation
+from catalog.services.models import Service
 from servicedesk import access
 from servicedesk.db import utcnow
 from servicedesk.enums import Role
+from servicedesk.errors import NotFound
 from servicedesk.escalations.models import Escalation
 from servicedesk.pagination import SortKey
 from servicedesk.search import contains
@@ -31,6 +35,35 @@ def sort_key(sort: str) -> SortKey:
     descending = sort.startswith("-")
     column, is_dt = _SORTS[sort.lstrip("-")]
     return SortKey(column, Ticket.id, descending=descending, is_datetime=is_dt)
+
+
+#: A ticket answer shows the requester's, assignee's and organisation's id and name and the
+#: service's code and names only: not the people's organisations (the models join those for
+#: other pages) nor the rest of the rows.
+ANSWER_LOAD = (
+    *(
+        joinedload(person).options(lazyload(User.organisation), load_only(User.id, User.name))
+        for person in (Ticket.requester, Ticket.assignee)
+    ),
+    joinedload(Ticket.organisation).load_only(Organisation.id, Organisation.name),
+    joinedload(Ticket.service).load_only(
+        Service.id, Service.code, Service.name_fi, Service.name_sv, Service.name_en
+    ),
+)
+
+
+def ticket_to_answer(sess: Session, user: User, ticket_id: int) -> tuple[Ticket, bool]:
+    """The ticket `user` may see (404 otherwise), loaded for its answer, and whether it was
+    ever escalated to a supplier (read in the same query, for the time split's legs)."""
+    escalated = exists().where(Escalation.ticket_id == Ticket.id).label("escalated")
+    row = sess.execute(
+        select(Ticket, escalated)
+        .where(Ticket.id == ticket_id, access.ticket_scope(user))
+        .options(*ANSWER_LOAD)
+    ).first()
+    if row is None:
+        raise NotFound(f"No ticket {ticket_id}.")
+    return row[0], bool(row[1])
 
 
 def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
