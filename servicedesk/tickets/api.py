@@ -103,14 +103,17 @@ def ticket_out(
     ticket: Ticket,
     clocks: list[SlaClock] | None = None,
     legs: Sequence[Escalation] | None = None,
+    *,
+    single: bool | None = None,
 ) -> Ticket:
     """The ticket with what the caller needs beside it (transient attributes): the statuses
     they may move it to, and the SLA clocks they may see (`clocks`: already scoped), evaluated
-    now. `legs`: the ticket's supplier legs when already known (the time split reads them
-    otherwise)."""
+    now. `single`: a one-ticket answer, with where the time went (by default, when the clocks
+    are not given: a list page gives them). `legs`: the ticket's supplier legs when already
+    known (the time split reads them otherwise)."""
     sess = db.session()
     now = utcnow()
-    single = clocks is None
+    single = clocks is None if single is None else single
     user = current_user()
     if clocks is None:
         clocks = sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
@@ -128,9 +131,11 @@ def _answer(
     ticket: Ticket,
     clocks: list[SlaClock] | None = None,
     legs: Sequence[Escalation] | None = None,
+    *,
+    single: bool | None = None,
 ) -> dict[str, Any]:
     """`TicketOut` of the ticket as plain data (`answers`: the same JSON, without marshmallow)."""
-    ticket_out(ticket, clocks, legs)
+    ticket_out(ticket, clocks, legs, single=single)
     return ticket_answer(ticket, ticket.sla, ticket.allowed_transitions)  # type: ignore[attr-defined]
 
 
@@ -221,9 +226,11 @@ class TicketById(MethodView):
     @blp.response(200, TicketOut)
     def get(self, ticket_id: int):
         """One ticket, with its ETag."""
-        ticket, escalated = queries.ticket_to_answer(db.session(), current_user(), ticket_id)
+        ticket, clocks, escalated = queries.ticket_to_answer(
+            db.session(), current_user(), ticket_id
+        )
         # Never escalated: the time split has no supplier legs to read.
-        answer = _answer(ticket, legs=None if escalated else ())
+        answer = _answer(ticket, clocks, legs=None if escalated else (), single=True)
         return current_app.json.response(answer), 200, {"ETag": etag_of(ticket)}
 
     @blp.arguments(TicketPatch)

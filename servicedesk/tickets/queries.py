@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
 from catalog.organisations.models import Organisation
@@ -20,6 +20,7 @@ from servicedesk.tickets.lifecycle import OPEN_STATUSES
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
 from sla import queries as sla_queries
+from sla.models import SlaClock
 
 _SORTS = {
     "received_at": (Ticket.received_at, True),
@@ -52,18 +53,25 @@ ANSWER_LOAD = (
 )
 
 
-def ticket_to_answer(sess: Session, user: User, ticket_id: int) -> tuple[Ticket, bool]:
-    """The ticket `user` may see (404 otherwise), loaded for its answer, and whether it was
-    ever escalated to a supplier (read in the same query, for the time split's legs)."""
+def ticket_to_answer(
+    sess: Session, user: User, ticket_id: int
+) -> tuple[Ticket, list[SlaClock], bool]:
+    """The ticket `user` may see (404 otherwise), loaded for its answer, with the SLA clocks
+    they may see (`access.clock_scope`, by id) and whether it was ever escalated to a
+    supplier (for the time split's legs): all in one query, joined to its clocks."""
     escalated = exists().where(Escalation.ticket_id == Ticket.id).label("escalated")
-    row = sess.execute(
-        select(Ticket, escalated)
+    on = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user))
+    rows = sess.execute(
+        select(Ticket, SlaClock, escalated)
+        .outerjoin(SlaClock, on)
         .where(Ticket.id == ticket_id, access.ticket_scope(user))
-        .options(*ANSWER_LOAD)
-    ).first()
-    if row is None:
+        .options(*ANSWER_LOAD, lazyload(SlaClock.alerts))
+        .order_by(SlaClock.id)
+    ).all()
+    if not rows:
         raise NotFound(f"No ticket {ticket_id}.")
-    return row[0], bool(row[1])
+    clocks = [row[1] for row in rows if row[1] is not None]
+    return rows[0][0], clocks, bool(rows[0][2])
 
 
 def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
