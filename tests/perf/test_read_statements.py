@@ -29,10 +29,9 @@ LISTS = {
     "q": "limit=25&q=Wilma",
 }
 #: Upper bounds: the token and user with the cache token for the calendars (1), the ticket
-#: or page (1), its clocks (1: on GET in the ticket's query), and for the centre's staff on
-#: GET the supplier legs of the time split (1); SQLite's BEGIN is counted where the driver
-#: sends it.
-MAX_GET, MAX_LIST = 4, 4
+#: or page with the clocks the caller may see (1), and for the centre's staff on GET the
+#: supplier legs of the time split (1); SQLite's BEGIN is counted where the driver sends it.
+MAX_GET, MAX_LIST = 4, 3
 START = local("2026-11-23 09:00")
 
 
