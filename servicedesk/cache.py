@@ -96,6 +96,25 @@ def _token(sess: Session) -> str | None:
     return sess.info[_GENERATION_KEY]
 
 
+def token_column() -> Any:
+    """The cache token as a scalar subquery, to read beside a query the request makes anyway
+    (the API token lookup): the token then costs no round trip of its own. Hand the value
+    read to `preset_token`."""
+    return (
+        select(CacheGeneration.token)
+        .where(CacheGeneration.id == 1)
+        .scalar_subquery()
+        .label("cache_token")
+    )
+
+
+def preset_token(sess: Session, token: str | None) -> None:
+    """Take `token` (read through `token_column` in this transaction) as the transaction's
+    cache token, unless one was read already or this transaction changed near-static data."""
+    if not sess.info.get(_BYPASS) and sess.in_transaction():
+        sess.info.setdefault(_GENERATION_KEY, token)
+
+
 def cached(sess: Session, region: str, key: Hashable, load: Callable[[], T]) -> T:
     """The value of (`region`, `key`) as of the current token; `load()` computes it on a miss.
 

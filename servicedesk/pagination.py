@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -68,6 +68,34 @@ def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
     return value, last_id
 
 
+def _page_query(
+    stmt: Select[Any], key: SortKey, limit: int, cursor: str | None
+) -> tuple[Select[Any], Any, tuple[Any, ...]]:
+    """The page's rows of `stmt` after `cursor` (limit + 1 of them, to see if more follow):
+    the outer select of its entity, the entity, and the ORDER BY."""
+    col, idc = key.column, key.id_column
+    if cursor:
+        value, last_id = decode_cursor(cursor, key)
+        if key.descending:
+            stmt = stmt.where(or_(col < value, and_(col == value, idc < last_id)))
+        else:
+            stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
+    order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
+    entity = stmt.column_descriptions[0]["entity"]
+    page = stmt.with_only_columns(idc).order_by(*order).limit(limit + 1).subquery("page")
+    return select(entity).join(page, idc == page.c[idc.key]), entity, order
+
+
+def _cut(rows: list[Any], key: SortKey, limit: int) -> tuple[list[Any], str | None]:
+    """The page (`limit` rows) and the cursor of the next one (None at the end)."""
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    value = key.value_of(last) if key.value_of else getattr(last, key.column.key)
+    return rows, encode_cursor([value, getattr(last, key.id_column.key)])
+
+
 def paginate(
     sess: Session,
     stmt: Select[Any],
@@ -83,22 +111,30 @@ def paginate(
     with their eager relationships (`options` adjust them): a join before the LIMIT would
     join every matching row.
     """
-    col, idc = key.column, key.id_column
-    if cursor:
-        value, last_id = decode_cursor(cursor, key)
-        if key.descending:
-            stmt = stmt.where(or_(col < value, and_(col == value, idc < last_id)))
-        else:
-            stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
-    order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
-    entity = stmt.column_descriptions[0]["entity"]
-    page = stmt.with_only_columns(idc).order_by(*order).limit(limit + 1).subquery("page")
-    outer = select(entity).join(page, idc == page.c[idc.key]).order_by(*order).options(*options)
-    rows = list(sess.scalars(outer).unique())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        value = key.value_of(last) if key.value_of else getattr(last, col.key)
-        next_cursor = encode_cursor([value, getattr(last, idc.key)])
-    return rows, next_cursor
+    outer, _entity, order = _page_query(stmt, key, limit, cursor)
+    rows = list(sess.scalars(outer.order_by(*order).options(*options)).unique())
+    return _cut(rows, key, limit)
+
+
+def paginate_with(
+    sess: Session,
+    stmt: Select[Any],
+    key: SortKey,
+    limit: int,
+    cursor: str | None,
+    options: Sequence[ExecutableOption],
+    child: Any,
+    on: ColumnElement[bool],
+    child_order: Any,
+) -> tuple[list[Any], dict[Any, list[Any]], str | None]:
+    """`paginate`, with each row's `child` rows (outer-joined `on`, in `child_order`) read in
+    the same statement: the page, its children by row, and the next cursor."""
+    outer, _entity, order = _page_query(stmt, key, limit, cursor)
+    query = outer.add_columns(child).outerjoin(child, on)
+    found: dict[Any, list[Any]] = {}
+    for row, kid in sess.execute(query.order_by(*order, child_order).options(*options)):
+        kids = found.setdefault(row, [])
+        if kid is not None:
+            kids.append(kid)
+    rows, next_cursor = _cut(list(found), key, limit)
+    return rows, found, next_cursor

@@ -244,7 +244,11 @@ def due_order_expression() -> Any:
 
 
 def time_split(
-    sess: Session, ticket: Ticket, at: datetime, clocks: Sequence[SlaClock] | None = None
+    sess: Session,
+    ticket: Ticket,
+    at: datetime,
+    clocks: Sequence[SlaClock] | None = None,
+    legs: Sequence[Any] | None = None,
 ) -> dict[str, Any] | None:
     """Where the time went (SLA.md): the resolution clock's business time by holder.
 
@@ -253,7 +257,8 @@ def time_split(
     customer (not counted in elapsed, reported beside it so a breach can be attributed).
 
     `clocks`: the ticket's clocks if the caller has them already (any scope: the customer's
-    resolution clock is in every one).
+    resolution clock is in every one). `legs`: its supplier legs (`Escalation` rows, by id)
+    if the caller knows them already (none, for a ticket never escalated).
     """
     from servicedesk.escalations.models import Escalation
 
@@ -263,11 +268,12 @@ def time_split(
     if clock is None:
         return None
     result = evaluate_clock(sess, clock, at)
-    legs = list(
-        sess.scalars(
-            select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)
+    if legs is None:
+        legs = list(
+            sess.scalars(
+                select(Escalation).where(Escalation.ticket_id == ticket.id).order_by(Escalation.id)
+            )
         )
-    )
     windows = [(leg.escalated_at, leg.ended_at or at, leg) for leg in legs]
     # Whole microseconds (timedelta arithmetic, no floats), floored to seconds once per
     # supplier; the suppliers add up to supplier_seconds and desk takes the rest, exactly.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
 
 from servicedesk import access, db
 from servicedesk.auth import current_user
@@ -20,8 +21,9 @@ from servicedesk.errors import (
     PreconditionRequired,
     ValidationFailed,
 )
+from servicedesk.escalations.models import Escalation
 from servicedesk.escalations.operations import legs_for
-from servicedesk.pagination import paginate
+from servicedesk.pagination import paginate_with
 from servicedesk.tickets import operations, queries
 from servicedesk.tickets.answers import ticket_answer
 from servicedesk.tickets.models import Comment, Ticket
@@ -98,13 +100,21 @@ def _check_if_match(ticket: Ticket, required: bool) -> None:
         )
 
 
-def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
+def ticket_out(
+    ticket: Ticket,
+    clocks: list[SlaClock] | None = None,
+    legs: Sequence[Escalation] | None = None,
+    *,
+    single: bool | None = None,
+) -> Ticket:
     """The ticket with what the caller needs beside it (transient attributes): the statuses
     they may move it to, and the SLA clocks they may see (`clocks`: already scoped), evaluated
-    now."""
+    now. `single`: a one-ticket answer, with where the time went (by default, when the clocks
+    are not given: a list page gives them). `legs`: the ticket's supplier legs when already
+    known (the time split reads them otherwise)."""
     sess = db.session()
     now = utcnow()
-    single = clocks is None
+    single = clocks is None if single is None else single
     user = current_user()
     if clocks is None:
         clocks = sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
@@ -113,23 +123,23 @@ def ticket_out(ticket: Ticket, clocks: list[SlaClock] | None = None) -> Ticket:
     # Where the time went: on a single ticket (lists stay one query per page).
     single = single and access.sees_time_split(user)
     # Staff see every clock, so `clocks` are all of them: no second read.
-    sla["time_split"] = sla_queries.time_split(sess, ticket, now, clocks) if single else None
+    sla["time_split"] = sla_queries.time_split(sess, ticket, now, clocks, legs) if single else None
     ticket.sla = sla  # type: ignore[attr-defined]
     return ticket
 
 
-def _answer(ticket: Ticket, clocks: list[SlaClock] | None = None) -> dict[str, Any]:
+def _answer(
+    ticket: Ticket,
+    clocks: list[SlaClock] | None = None,
+    legs: Sequence[Escalation] | None = None,
+    *,
+    single: bool | None = None,
+) -> dict[str, Any]:
     """`TicketOut` of the ticket as plain data (`answers`: the same JSON, without marshmallow)."""
-    ticket_out(ticket, clocks)
+    ticket_out(ticket, clocks, legs, single=single)
     return ticket_answer(ticket, ticket.sla, ticket.allowed_transitions)  # type: ignore[attr-defined]
 
 
-#: A list page loads only what its answer shows: not the requester's or assignee's
-#: organisation (the models join those for other pages).
-_PAGE_LOAD = (
-    joinedload(Ticket.requester).lazyload(User.organisation),
-    joinedload(Ticket.assignee).lazyload(User.organisation),
-)
 
 
 def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None = None):
@@ -177,16 +187,19 @@ class Tickets(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tickets the caller may see, filtered, newest first, a page at a time."""
         user = current_user()
-        items, cursor = paginate(
+        # The page and the clocks its caller may see, in one statement.
+        items, clocks, cursor = paginate_with(
             db.session(),
             queries.ticket_list(user, args),
             queries.sort_key(args["sort"]),
             args["limit"],
             args["cursor"],
-            _PAGE_LOAD,
+            (*queries.ANSWER_LOAD, lazyload(SlaClock.alerts)),
+            SlaClock,
+            (SlaClock.ticket_id == Ticket.id) & access.clock_scope(user),
+            SlaClock.id,
         )
-        clocks = sla_queries.clocks_by_ticket(db.session(), items, user)
-        page = {"items": [_answer(t, clocks[t.id]) for t in items], "next_cursor": cursor}
+        page = {"items": [_answer(t, clocks[t]) for t in items], "next_cursor": cursor}
         return current_app.json.response(page)
 
     @blp.arguments(TicketCreate)
@@ -217,8 +230,12 @@ class TicketById(MethodView):
     @blp.response(200, TicketOut)
     def get(self, ticket_id: int):
         """One ticket, with its ETag."""
-        ticket = access.visible_ticket(db.session(), current_user(), ticket_id)
-        return current_app.json.response(_answer(ticket)), 200, {"ETag": etag_of(ticket)}
+        ticket, clocks, escalated = queries.ticket_to_answer(
+            db.session(), current_user(), ticket_id
+        )
+        # Never escalated: the time split has no supplier legs to read.
+        answer = _answer(ticket, clocks, legs=None if escalated else (), single=True)
+        return current_app.json.response(answer), 200, {"ETag": etag_of(ticket)}
 
     @blp.arguments(TicketPatch)
     @blp.response(200, TicketOut)

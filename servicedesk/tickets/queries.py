@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
+from catalog.organisations.models import Organisation
+from catalog.services.models import Service
 from servicedesk import access
 from servicedesk.db import utcnow
 from servicedesk.enums import Role
+from servicedesk.errors import NotFound
 from servicedesk.escalations.models import Escalation
 from servicedesk.pagination import SortKey
 from servicedesk.search import contains
@@ -16,6 +20,7 @@ from servicedesk.tickets.lifecycle import OPEN_STATUSES
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
 from servicedesk.users.models import User
 from sla import queries as sla_queries
+from sla.models import SlaClock
 
 _SORTS = {
     "received_at": (Ticket.received_at, True),
@@ -31,6 +36,42 @@ def sort_key(sort: str) -> SortKey:
     descending = sort.startswith("-")
     column, is_dt = _SORTS[sort.lstrip("-")]
     return SortKey(column, Ticket.id, descending=descending, is_datetime=is_dt)
+
+
+#: A ticket answer shows the requester's, assignee's and organisation's id and name and the
+#: service's code and names only: not the people's organisations (the models join those for
+#: other pages) nor the rest of the rows.
+ANSWER_LOAD = (
+    *(
+        joinedload(person).options(lazyload(User.organisation), load_only(User.id, User.name))
+        for person in (Ticket.requester, Ticket.assignee)
+    ),
+    joinedload(Ticket.organisation).load_only(Organisation.id, Organisation.name),
+    joinedload(Ticket.service).load_only(
+        Service.id, Service.code, Service.name_fi, Service.name_sv, Service.name_en
+    ),
+)
+
+
+def ticket_to_answer(
+    sess: Session, user: User, ticket_id: int
+) -> tuple[Ticket, list[SlaClock], bool]:
+    """The ticket `user` may see (404 otherwise), loaded for its answer, with the SLA clocks
+    they may see (`access.clock_scope`, by id) and whether it was ever escalated to a
+    supplier (for the time split's legs): all in one query, joined to its clocks."""
+    escalated = exists().where(Escalation.ticket_id == Ticket.id).label("escalated")
+    on = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user))
+    rows = sess.execute(
+        select(Ticket, SlaClock, escalated)
+        .outerjoin(SlaClock, on)
+        .where(Ticket.id == ticket_id, access.ticket_scope(user))
+        .options(*ANSWER_LOAD, lazyload(SlaClock.alerts))
+        .order_by(SlaClock.id)
+    ).all()
+    if not rows:
+        raise NotFound(f"No ticket {ticket_id}.")
+    clocks = [row[1] for row in rows if row[1] is not None]
+    return rows[0][0], clocks, bool(rows[0][2])
 
 
 def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:

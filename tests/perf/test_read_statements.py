@@ -28,10 +28,10 @@ LISTS = {
     "sla_due": "limit=25&sort=sla_due",
     "q": "limit=25&q=Wilma",
 }
-#: Upper bounds: the token and user (1), the ticket or page (1), its clocks (1), the cache
-#: token for the calendars (1), and for the centre's staff on GET the supplier legs of the
-#: time split (1); SQLite's BEGIN is counted where the driver sends it.
-MAX_GET, MAX_LIST = 6, 5
+#: Upper bounds: the token and user with the cache token for the calendars (1), the ticket
+#: or page with the clocks the caller may see (1), and for the centre's staff on GET the
+#: supplier legs of the time split (1); SQLite's BEGIN is counted where the driver sends it.
+MAX_GET, MAX_LIST = 4, 3
 START = local("2026-11-23 09:00")
 
 
@@ -174,3 +174,22 @@ def test_the_fast_answer_is_the_documented_schema_byte_for_byte(app, api, world,
             assert app.json.response(fast).data == reference
             assert got.data == reference
             assert got.get_json()["sla"]["clocks"]
+
+
+def test_a_ticket_never_escalated_has_no_supplier_legs_to_read(app, api, world):
+    """The time split reads a ticket's supplier legs only if it was ever escalated (the
+    ticket's own query tells): one statement fewer, and the same split."""
+    plain = api.file(START, world.requester, world.service)["id"]
+    escalated = _grow(api, world, 1, 0)[0]
+    at = START + timedelta(days=1, hours=2)
+    counts, splits = {}, {}
+    for tid in (plain, escalated):
+        api.get(at, f"/tickets/{tid}", world.agent)  # warm: the token's last use, the caches
+        with counted(app) as seen:
+            resp = api.get(at, f"/tickets/{tid}", world.agent)
+        assert resp.status_code == 200
+        counts[tid], splits[tid] = len(seen), resp.get_json()["sla"]["time_split"]
+    assert counts[plain] == counts[escalated] - 1
+    assert splits[plain]["by_supplier"] == {} and splits[plain]["supplier_seconds"] == 0
+    assert splits[escalated]["supplier_seconds"] > 0
+    assert list(splits[escalated]["by_supplier"]) == [world.supplier_a["name"]]
