@@ -33,7 +33,9 @@ from servicedesk.notifications.sender import (
 )
 from tests.notifications.conftest import FakeTransport
 
-T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+#: The sender's "now": after the messages the fixtures enqueue at the real now (a fixed past
+#: instant made these tests fail once the wall clock passed it).
+T0 = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
 
 
 def rows(app: Flask) -> list[OutboxMessage]:
