@@ -22,6 +22,11 @@ class RefusalReason(StrEnum):
     SERVICE_NOT_STARTED = "service_not_started"
 
 
+#: Ticket types the gate takes from an owner's users for any service, in the agreement or
+#: not, started or not: they feed the customer's development planning (DESIGN.md, Routing).
+ALWAYS_ACCEPTED_TYPES = frozenset({"change_need", "feedback"})
+
+
 @dataclass(frozen=True)
 class VersionFacts:
     """What the gate needs of an agreement version."""
@@ -56,11 +61,14 @@ def check_entitlement(
     day: date,
     *,
     service_label: str = "the service",
+    ticket_type: str | None = None,
 ) -> VersionFacts | Refusal:
     """The agreement version that serves a ticket received on `day`, or why it is refused.
 
     A ticket without a service (unclassified) needs an owner with an agreement in force;
-    the desk classifies it later.
+    the desk classifies it later. A change need or feedback (`ALWAYS_ACCEPTED_TYPES`)
+    needs the same owner, shares and agreement, but any service: a service outside the
+    agreement or not started yet is exactly what development planning wants to hear of.
     """
     if ownership is OwnershipStatus.NOT_OWNER:
         return Refusal(
@@ -77,7 +85,7 @@ def check_entitlement(
             RefusalReason.NO_AGREEMENT,
             f"The organisation has no service agreement in force on {day.isoformat()}.",
         )
-    if service_id is None:
+    if service_id is None or ticket_type in ALWAYS_ACCEPTED_TYPES:
         return version
     starts = version.service_starts.get(service_id)
     if starts is None:

@@ -30,6 +30,19 @@ class Settings:
     mail_file: str
     #: Personal API tokens expire this many days after they are issued.
     token_lifetime_days: int = 30
+    #: The address people reach the pages at: links in e-mail (the rating link) start here.
+    public_url: str = "http://127.0.0.1:5000"
+    #: The largest attachment accepted, in bytes (a larger upload answers 413).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    #: IMAP mailbox polled by the scheduler for incoming mail; empty host: no polling.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_ssl: bool = True
+    imap_folder: str = "INBOX"
+    #: Incoming mail accepted per sender address per hour; more goes to quarantine.
+    mail_in_rate_per_hour: int = 20
     #: Reverse proxies in front of the app whose X-Forwarded-For is trusted (ProxyFix).
     trusted_proxy_count: int = 0
 
@@ -80,6 +93,15 @@ def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Sett
         mail_file=env.get("MAIL_FILE", str(Path(instance_path) / "outbox-mail.log")),
         token_lifetime_days=int(env.get("TOKEN_LIFETIME_DAYS", "30")),
         trusted_proxy_count=int(env.get("TRUSTED_PROXY_COUNT", "0")),
+        public_url=env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        attachment_max_bytes=int(env.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))),
+        imap_host=env.get("IMAP_HOST", ""),
+        imap_port=int(env.get("IMAP_PORT", "993")),
+        imap_user=env.get("IMAP_USER", ""),
+        imap_password=env.get("IMAP_PASSWORD", ""),
+        imap_ssl=_bool(env.get("IMAP_SSL"), default=True),
+        imap_folder=env.get("IMAP_FOLDER", "INBOX"),
+        mail_in_rate_per_hour=int(env.get("MAIL_IN_RATE_PER_HOUR", "20")),
     )
 
 

@@ -8,9 +8,11 @@ from catalog.ownership.models import GeneralMeetingDecision, ShareSubscription
 from catalog.routing_rules.models import RoutingRuleRow
 from catalog.services.models import Service
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
+from servicedesk.attachments.models import Attachment, AttachmentBlob
 from servicedesk.cache import CacheGeneration
 from servicedesk.canned.models import CannedReply
 from servicedesk.escalations.models import Escalation
+from servicedesk.mail.models import InboundMail
 from servicedesk.notifications.models import OutboxMessage
 from servicedesk.tickets.models import (
     Comment,
@@ -26,6 +28,8 @@ __all__ = [
     "AgreementService",
     "AgreementVersion",
     "ApiToken",
+    "Attachment",
+    "AttachmentBlob",
     "BusinessCalendar",
     "CacheGeneration",
     "CannedReply",
@@ -34,6 +38,7 @@ __all__ = [
     "Escalation",
     "GeneralMeetingDecision",
     "IdempotencyKey",
+    "InboundMail",
     "LoginThrottle",
     "Organisation",
     "OutboxMessage",

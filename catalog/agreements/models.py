@@ -76,6 +76,7 @@ class ServicePromise(Base):
     __table_args__ = (
         CheckConstraint("NOT (service_id IS NOT NULL AND family IS NOT NULL)", name="one_scope"),
         CheckConstraint("response_minutes > 0 AND resolution_minutes > 0", name="targets"),
+        CheckConstraint("ticket_type IS NULL OR ticket_type = 'feedback'", name="ticket_type"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,6 +86,9 @@ class ServicePromise(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     family: Mapped[str | None] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(2))
+    #: None: the line serves incidents, service requests and change needs. "feedback": it
+    #: serves feedback only, which otherwise runs no clocks.
+    ticket_type: Mapped[str | None] = mapped_column(String(20))
     response_minutes: Mapped[int] = mapped_column(Integer)
     resolution_minutes: Mapped[int] = mapped_column(Integer)
     update_minutes: Mapped[int | None] = mapped_column(Integer)

@@ -46,7 +46,11 @@ def version_facts(sess: Session, organisation_id: int) -> tuple[VersionFacts, ..
 
 
 def entitlement_for(
-    sess: Session, organisation_id: int, service: Service | None, received_at: datetime
+    sess: Session,
+    organisation_id: int,
+    service: Service | None,
+    received_at: datetime,
+    ticket_type: str | None = None,
 ) -> VersionFacts | Refusal:
     """Run the in-house gate for a ticket of `organisation_id` received at `received_at`."""
     day = local_date(received_at)
@@ -57,6 +61,7 @@ def entitlement_for(
         service.id if service else None,
         day,
         service_label=label,
+        ticket_type=ticket_type,
     )
 
 

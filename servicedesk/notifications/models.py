@@ -10,7 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from servicedesk.db import Base, UTCDateTime, utcnow
 
 #: Kinds in use; the column is free text so a new kind needs no migration.
-KINDS = ("sla_warning", "sla_breach", "escalation", "renewal_reminder", "ticket_update")
+KINDS = (
+    "sla_warning",
+    "sla_breach",
+    "escalation",
+    "renewal_reminder",
+    "ticket_update",
+    "requester",  # to the requester: acknowledgement, reply, question, resolved, closed
+    "desk",  # to the desk: new ticket to the group, assignment
+    "auto_answer",  # to the sender of refused incoming mail
+    "low_rating",  # a rating of 1 or 2, to the account managers
+)
 STATUSES = ("pending", "sending", "sent", "failed")
 
 
@@ -36,7 +46,18 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
+    #: The plain-text part (always there).
     body: Mapped[str] = mapped_column(Text)
+    #: The HTML part, when the message has one (multipart/alternative).
+    html_body: Mapped[str | None] = mapped_column(Text)
+    #: Set at enqueue time for mail that others reply to, so that a reply's In-Reply-To
+    #: finds the ticket (`servicedesk.mail`); without it the sender derives one from the id.
+    message_id: Mapped[str | None] = mapped_column(String(250), unique=True)
+    #: Threading: the message this answers, and the thread's References header.
+    in_reply_to: Mapped[str | None] = mapped_column(String(250))
+    references_header: Mapped[str | None] = mapped_column(Text)
+    #: RFC 3834: auto-generated (notifications) or auto-replied (answers to incoming mail).
+    auto_submitted: Mapped[str | None] = mapped_column(String(20))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     #: Who enqueues twice gets one row: e.g. "sla_warning:clock:17:agent@kunta.fi".
     dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -39,6 +39,7 @@ class Ticket(Base):
             "type IN ('incident', 'service_request', 'change_need', 'feedback')", name="type"
         ),
         CheckConstraint("priority IN ('P1', 'P2', 'P3', 'P4')", name="priority"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating"),
         Index("ix_tickets_provider_status", "provider", "status"),
         # One index per scope's default order (-received_at, id: `tickets.queries`), so a
         # page reads its 26 rows off an index at any table size, never sorts the scope.
@@ -101,6 +102,12 @@ class Ticket(Base):
     #: The queue's sort key: `sla_due_at`, or FAR_FUTURE (`sla.queries`) when no clock runs.
     #: NOT NULL so that a plain index serves `sort=sla_due`; written with `sla_due_at`.
     sla_sort_at: Mapped[datetime] = mapped_column(UTCDateTime, default=SLA_SORT_NONE)
+    #: The requester's rating of the resolution (1-5), once; with an optional comment.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The Message-ID of the e-mail that opened the ticket: our mail about it answers that.
+    mail_message_id: Mapped[str | None] = mapped_column(String(250), index=True)
     #: Optimistic concurrency: every UPDATE checks and bumps it; the ETag is built on it.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -73,10 +73,14 @@ class NotEntitled(Forbidden):
 
 
 def entitled_version(
-    sess: Session, organisation_id: int, service: Service | None, received: datetime
+    sess: Session,
+    organisation_id: int,
+    service: Service | None,
+    received: datetime,
+    ticket_type: str | None = None,
 ) -> int:
     """Run the in-house gate; the id of the agreement version the ticket freezes."""
-    result = entitlement_for(sess, organisation_id, service, received)
+    result = entitlement_for(sess, organisation_id, service, received, ticket_type)
     if isinstance(result, Refusal):
         raise NotEntitled(result)
     return result.id
@@ -278,7 +282,9 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
         received = data["received_at"]
         if received > now or received < now - MAX_BACKDATE:
             raise _field_error("received_at", "Must lie within the last 30 days and not ahead.")
-    version_id = entitled_version(sess, requester.organisation_id, service, received)
+    version_id = entitled_version(
+        sess, requester.organisation_id, service, received, str(data.get("type") or "")
+    )
     impact, urgency = str(data["impact"]), str(data["urgency"])
     priority, overridden, reason = priority_for(impact, urgency), False, None
     if "priority" in data:
@@ -433,7 +439,13 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
     reroute = False
     if "service_id" in changes and changes["service_id"] != ticket.service_id:
         service = _usable_service(sess, changes["service_id"]) if changes["service_id"] else None
-        entitled_version(sess, ticket.organisation_id, service, ticket.received_at)
+        entitled_version(
+            sess,
+            ticket.organisation_id,
+            service,
+            ticket.received_at,
+            str(changes.get("type") or ticket.type),
+        )
         ticket.service_id = service.id if service else None
         ticket.service = service
         if service is not None:

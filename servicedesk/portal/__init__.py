@@ -1,0 +1,1 @@
+"""What the end-user portal offers: the services a user's organisation may use today."""
