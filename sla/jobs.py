@@ -13,17 +13,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
 from catalog.agreements.models import AgreementVersion
-from catalog.groups.models import ResolverGroup
+from catalog.groups.models import ResolverGroup, group_members
 from catalog.organisations.models import Organisation, organisation_account_managers
 from catalog.suppliers.models import Supplier
 from servicedesk.db import upsert_insert, utcnow
+from servicedesk.enums import Role
 from servicedesk.escalations.models import Escalation
-from servicedesk.notifications.models import OutboxMessage
-from servicedesk.notifications.operations import enqueue
+from servicedesk.notifications.messages import Person, Template, sla_recipients
+from servicedesk.notifications.operations import enqueue, enqueue_rows
+from servicedesk.notifications.render import clock_label, local_instant, render
+from servicedesk.notifications.texts import MailFacts
+from servicedesk.notifications.threads import thread_for
+from servicedesk.notifications.ticket_mail import HISTORY, mail_settings, outbox_row
 from servicedesk.tickets.models import Ticket, TicketEvent
 from servicedesk.tickets.operations import system_close
 from servicedesk.users.models import User
@@ -102,8 +107,15 @@ class _TicketFacts:
     title: str
     priority: str
     organisation_id: int
-    assignee_email: str | None
+    organisation: str
+    group_id: int | None
     group_email: str | None
+    mail_message_id: str | None
+    assignee: Person | None
+
+
+def _person(user: User) -> Person:
+    return Person(user.id, user.email, user.locale, user.active, user.name)
 
 
 def _tickets(sess: Session, ids: set[int]) -> dict[int, _TicketFacts]:
@@ -115,28 +127,71 @@ def _tickets(sess: Session, ids: set[int]) -> dict[int, _TicketFacts]:
             Ticket.title,
             Ticket.priority,
             Ticket.organisation_id,
-            assignee.email,
+            Organisation.name,
+            Ticket.group_id,
             ResolverGroup.email,
+            Ticket.mail_message_id,
+            assignee,
         )
+        .join(Organisation, Organisation.id == Ticket.organisation_id)
         .outerjoin(assignee, assignee.id == Ticket.assignee_id)
         .outerjoin(ResolverGroup, ResolverGroup.id == Ticket.group_id)
         .where(Ticket.id.in_(ids))
     )
-    return {tid: _TicketFacts(*rest) for tid, *rest in rows}
+    return {
+        tid: _TicketFacts(*rest, _person(user) if user is not None else None)
+        for tid, *rest, user in rows
+    }
 
 
-def _account_managers(sess: Session, organisation_ids: set[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = {}
-    if organisation_ids:
-        rows = sess.execute(
-            select(organisation_account_managers.c.organisation_id, User.email)
-            .join(User, User.id == organisation_account_managers.c.user_id)
-            .where(organisation_account_managers.c.organisation_id.in_(organisation_ids))
-            .order_by(User.id)
+@dataclass(frozen=True)
+class _People:
+    """Who may hear of the batch's alerts, read in one statement."""
+
+    account_managers: dict[int, tuple[Person, ...]]
+    customer_contacts: dict[int, tuple[Person, ...]]
+    group_members: dict[int, tuple[Person, ...]]
+
+
+def _people(sess: Session, breach_orgs: set[int], groups: set[int]) -> _People:
+    """Account managers and customer contacts of the organisations with a breach, and the
+    members of the groups without an address of their own: one UNION, in user order."""
+    parts = []
+    if breach_orgs:
+        am = organisation_account_managers.c
+        parts.append(
+            select(literal("am").label("tag"), am.organisation_id.label("key"), User.id)
+            .join(User, User.id == am.user_id)
+            .where(am.organisation_id.in_(breach_orgs))
         )
-        for org, email in rows:
-            found.setdefault(org, []).append(email)
-    return found
+        parts.append(
+            select(literal("cc").label("tag"), User.organisation_id.label("key"), User.id).where(
+                User.organisation_id.in_(breach_orgs),
+                User.role == Role.CUSTOMER_CONTACT.value,
+            )
+        )
+    if groups:
+        gm = group_members.c
+        parts.append(
+            select(literal("gm").label("tag"), gm.group_id.label("key"), User.id)
+            .join(User, User.id == gm.user_id)
+            .where(gm.group_id.in_(groups))
+        )
+    found: dict[str, dict[int, list[Person]]] = {"am": {}, "cc": {}, "gm": {}}
+    if parts:
+        union = union_all(*parts).subquery()
+        rows = sess.execute(
+            select(union.c.tag, union.c.key, User)
+            .join(User, User.id == union.c.id)
+            .order_by(union.c.tag, union.c.key, User.id)
+        )
+        for tag, key, user in rows:
+            found[tag].setdefault(key, []).append(_person(user))
+
+    def frozen(tag: str) -> dict[int, tuple[Person, ...]]:
+        return {k: tuple(v) for k, v in found[tag].items()}
+
+    return _People(frozen("am"), frozen("cc"), frozen("gm"))
 
 
 def _supplier_contacts(sess: Session, legs: set[int]) -> dict[int, str]:
@@ -154,47 +209,49 @@ def _recipients(
     row: Row[Any],
     ticket: _TicketFacts,
     breach: bool,
-    managers: dict[int, list[str]],
+    people: _People,
     contacts: dict[int, str],
-) -> list[str]:
-    """Warning: the assigned agent and the group; breach: also the customer's account managers.
-
-    On the supplier leg: the desk group and the supplier's contact, at warning and breach.
-    """
-    found: list[str] = []
-    if row.kind.startswith("supplier_"):
-        if ticket.group_email:
-            found.append(ticket.group_email)
-        if row.leg in contacts:
-            found.append(contacts[row.leg])
-        return list(dict.fromkeys(found))
-    if ticket.assignee_email:
-        found.append(ticket.assignee_email)
+) -> list[tuple[Person, Template]]:
+    """`messages.sla_recipients` for one alert: warning to the assignee and the group (its
+    address, else its members); breach also to the account managers and the customer
+    contacts; on the supplier leg the group and the supplier's contact."""
     if ticket.group_email:
-        found.append(ticket.group_email)
-    if breach:
-        found += managers.get(ticket.organisation_id, [])
-    return list(dict.fromkeys(found))
+        group: tuple[Person, ...] = (Person(None, ticket.group_email),)
+    else:
+        group = people.group_members.get(ticket.group_id or 0, ())
+    contact = contacts.get(row.leg) if row.leg is not None else None
+    return sla_recipients(
+        breach=breach,
+        supplier_leg=row.kind.startswith("supplier_"),
+        assignee=ticket.assignee,
+        group=group,
+        account_managers=people.account_managers.get(ticket.organisation_id, ()),
+        customer_contacts=people.customer_contacts.get(ticket.organisation_id, ()),
+        supplier_contact=Person(None, contact) if contact else None,
+    )
 
 
 def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
     """The ticket events and the e-mails of newly recorded alerts: a few statements per batch
-    (the tickets, their account managers and supplier contacts are read once)."""
+    (the tickets, the people to tell and the supplier contacts are read once)."""
     tickets = _tickets(sess, {row.ticket_id for row, _, _ in told})
-    managers = _account_managers(
+    customer_side = [(row, kind) for row, kind, _ in told if not row.kind.startswith("supplier_")]
+    people = _people(
         sess,
+        {tickets[row.ticket_id].organisation_id for row, kind in customer_side if kind == "breach"},
         {
-            tickets[row.ticket_id].organisation_id
-            for row, kind, _ in told
-            if kind == "breach" and not row.kind.startswith("supplier_")
+            t.group_id
+            for t in (tickets[row.ticket_id] for row, _, _ in told)
+            if t.group_id is not None and not t.group_email
         },
     )
     contacts = _supplier_contacts(
         sess, {row.leg for row, _, _ in told if row.kind.startswith("supplier_")}
     )
+    domain, public_url = mail_settings()
+    history = bool(sess.info.get(HISTORY))
     events: list[dict[str, Any]] = []
     mails: list[dict[str, Any]] = []
-    queued = utcnow()
     for row, kind, at in told:
         ticket = tickets[row.ticket_id]
         events.append(
@@ -214,39 +271,40 @@ def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
                 "at": at,
             }
         )
-        what = {"warning": "is close to its", "breach": "missed its"}[kind]
-        label = row.kind.replace("_", " ") + (f" (cycle {row.cycle})" if row.cycle else "")
-        local = at.astimezone(HELSINKI).strftime("%d.%m.%Y %H:%M")
-        subject = f"[{ticket.number}] SLA {kind}: {label} {what} target"
-        body = (
-            f"Ticket {ticket.number}: {ticket.title}\nPriority {ticket.priority}; "
-            f"{label} clock {what} target ({kind} at {local} Helsinki time).\n"
-        )
-        for recipient in _recipients(row, ticket, kind == "breach", managers, contacts):
+        for person, template in _recipients(row, ticket, kind == "breach", people, contacts):
+            lang = person.language
+            customer = template is Template.SLA_BREACH_CUSTOMER
+            side = "portal" if customer else "desk"
+            facts = MailFacts(
+                number=ticket.number,
+                title=ticket.title,
+                recipient_name=person.name,
+                priority=ticket.priority,
+                organisation=ticket.organisation,
+                clock=clock_label(row.kind, lang),
+                at=local_instant(at, lang),
+                link=f"{public_url}/{side}/tickets/{row.ticket_id}" if person.id else "",
+            )
+            rendered = render(template, lang, facts)
+            thread = thread_for(ticket.number, domain, ticket.mail_message_id)
             mails.append(
-                {
-                    "kind": f"sla_{kind}",
-                    "recipient": recipient,
-                    # As `enqueue` writes it: one header line, within the column.
-                    "subject": " ".join(subject.split())[:300],
-                    "body": body,
-                    "ticket_id": row.ticket_id,
-                    "dedup_key": f"sla:{row.id}:{kind}:{recipient}",
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": queued,
-                    "next_attempt_at": queued,
-                }
+                outbox_row(
+                    kind=f"sla_{kind}",
+                    recipient=person.email,
+                    subject=rendered.subject,
+                    body=rendered.text,
+                    html_body=rendered.html,
+                    message_id=thread.message_id,
+                    in_reply_to=thread.in_reply_to,
+                    references_header=thread.references,
+                    ticket_id=row.ticket_id,
+                    dedup_key=f"sla:{row.id}:{kind}:{person.email}",
+                    at=at,
+                    history=history,
+                )
             )
     sess.execute(insert(TicketEvent.__table__), events)
-    if mails:
-        outbox = OutboxMessage.__table__
-        sess.execute(
-            upsert_insert(sess)(outbox).on_conflict_do_nothing(
-                index_elements=[outbox.c.dedup_key]
-            ),
-            mails,
-        )
+    enqueue_rows(sess, mails)
 
 
 def sweep(sess: Session, now: datetime | None = None) -> SweepResult:
@@ -284,7 +342,8 @@ def sweep(sess: Session, now: datetime | None = None) -> SweepResult:
 
 
 def sweep_job(app: Flask, sess: Session) -> None:
-    sweep(sess)
+    with app.app_context():  # the mails' settings (MAIL_FROM, PUBLIC_URL) are the app's
+        sweep(sess)
 
 
 def auto_close(sess: Session, grace_business_days: int, now: datetime | None = None) -> int:
@@ -310,7 +369,8 @@ def auto_close(sess: Session, grace_business_days: int, now: datetime | None = N
 
 
 def auto_close_job(app: Flask, sess: Session) -> None:
-    auto_close(sess, app.config["SETTINGS"].resolved_grace_business_days)
+    with app.app_context():  # the closing mails are written at the job's commit, in it
+        auto_close(sess, app.config["SETTINGS"].resolved_grace_business_days)
 
 
 def renewal_reminders(sess: Session, now: datetime | None = None) -> int:

@@ -9,7 +9,7 @@ request or a second scheduler never enqueues a mail twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 LOCALES = ("fi", "sv", "en")
@@ -64,19 +64,35 @@ class Reply:
 
 
 @dataclass(frozen=True)
-class TicketChange:
-    ticket_id: int
-    #: The ticket's version after the change: names a status change or an assignment.
-    version: int
-    requester: Person
-    #: Who made the change; None for the system (the auto-close job).
+class StatusChange:
+    status: str
+    #: Who changed it; None for the system (the auto-close job).
     actor_id: int | None
+    #: The ticket's version before the change: names this change among others.
+    version: int
+    #: The public reply written together with the change ("here is the fix: resolved").
+    reply_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    assignee: Person
+    actor_id: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What happened to one ticket in one transaction, in order within each kind."""
+
+    ticket_id: int
+    requester: Person
+    #: Who created it, when the change created it (None: not created now).
+    created_by: int | None = None
     created: bool = False
     replies: tuple[Reply, ...] = ()
-    #: The status the change ended in, when it changed the status.
-    status: str | None = None
-    #: The assignee, when the change assigned the ticket (or routing did on create).
-    assignee: Person | None = None
+    statuses: tuple[StatusChange, ...] = ()
+    assignments: tuple[Assignment, ...] = ()
     #: Who hears of a new ticket: the group's address, or its members.
     group: tuple[Person, ...] = ()
 
@@ -91,7 +107,8 @@ class Planned:
     comment_id: int | None = None
     #: Whether the mail opens the ticket's thread (the acknowledgement).
     opens_thread: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    #: The status change or assignment the mail tells of (its version), if any.
+    version: int | None = None
 
 
 def plan(change: TicketChange) -> list[Planned]:
@@ -116,29 +133,29 @@ def requester_mails(change: TicketChange) -> list[Planned]:
         found.append(
             Planned("requester", Template.ACKNOWLEDGEMENT, who, f"ack:{tid}", opens_thread=True)
         )
-    replies = [r for r in change.replies if r.by_desk and r.author_id != who.id]
-    status_mail = STATUS_MAILS.get(change.status or "")
-    if status_mail is not None and change.actor_id == who.id and status_mail is not Template.CLOSED:
-        status_mail = None  # their own doing (e.g. a reopen-and-resolve): nothing to tell
-    carried = replies[-1] if replies and status_mail is not None else None
-    for r in replies:
-        if r is not carried:
-            found.append(
-                Planned(
-                    "requester", Template.REPLY, who, f"reply:{r.comment_id}:{who.id}", r.comment_id
-                )
-            )
-    if status_mail is not None:
-        key = (
-            f"reply:{carried.comment_id}:{who.id}"
-            if carried
-            else f"{change.status}:{tid}:v{change.version}:{who.id}"
-        )
-        if status_mail is Template.CLOSED:
+    desk_replies = {r.comment_id: r for r in change.replies if r.by_desk and r.author_id != who.id}
+    told: list[tuple[StatusChange, Template]] = []
+    for s in change.statuses:
+        template = STATUS_MAILS.get(s.status)
+        if template is None:
+            continue
+        if s.actor_id == who.id and template is not Template.CLOSED:
+            continue  # their own doing: nothing to tell
+        told.append((s, template))
+    carried = {s.reply_id for s, _ in told if s.reply_id in desk_replies}
+    for r in desk_replies.values():
+        if r.comment_id not in carried:
+            key = f"reply:{r.comment_id}:{who.id}"
+            found.append(Planned("requester", Template.REPLY, who, key, r.comment_id))
+    for s, template in told:
+        reply_id = s.reply_id if s.reply_id in desk_replies else None
+        if template is Template.CLOSED:
             key = f"closed:{tid}:{who.id}"  # closed is final: once, whoever closed it
-        found.append(
-            Planned("requester", status_mail, who, key, carried.comment_id if carried else None)
-        )
+        elif reply_id is not None:
+            key = f"reply:{reply_id}:{who.id}"
+        else:
+            key = f"{s.status}:{tid}:v{s.version}:{who.id}"
+        found.append(Planned("requester", template, who, key, reply_id, version=s.version))
     return found
 
 
@@ -149,21 +166,14 @@ def desk_mails(change: TicketChange) -> list[Planned]:
     found: list[Planned] = []
     if change.created:
         for person in change.group:
-            if person.active and person.email and person.id != change.actor_id:
-                found.append(
-                    Planned(
-                        "desk", Template.NEW_TICKET, person, f"new:{tid}:{person.email.lower()}"
-                    )
-                )
-    who = change.assignee
-    if who is not None and who.active and who.email and who.id != change.actor_id:
-        told = {p.recipient.email for p in found}
-        if who.email not in told or not change.created:
-            found.append(
-                Planned(
-                    "desk", Template.ASSIGNED, who, f"assigned:{tid}:{who.id}:v{change.version}"
-                )
-            )
+            if person.active and person.email and person.id != change.created_by:
+                key = f"new:{tid}:{person.email.lower()}"
+                found.append(Planned("desk", Template.NEW_TICKET, person, key))
+    for a in change.assignments:
+        who = a.assignee
+        if who.active and who.email and who.id != a.actor_id:
+            key = f"assigned:{tid}:{who.id}:v{a.version}"
+            found.append(Planned("desk", Template.ASSIGNED, who, key, version=a.version))
     return found
 
 

@@ -12,6 +12,9 @@ from servicedesk.db import upsert_insert, utcnow
 from servicedesk.notifications.models import OutboxMessage
 
 _SUBJECT_MAX = 300
+#: A request writes a handful of mails (one statement); the demo's history, chunks of these
+#: (SQLite allows 32 766 bound values in one statement, a row has 16).
+_ROWS_PER_INSERT = 500
 
 
 def enqueue(
@@ -23,6 +26,11 @@ def enqueue(
     body: str,
     ticket_id: int | None = None,
     dedup_key: str | None = None,
+    html_body: str | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references_header: str | None = None,
+    auto_submitted: str | None = None,
 ) -> OutboxMessage | None:
     """Add an e-mail to the outbox in the caller's transaction; never commits.
 
@@ -45,6 +53,11 @@ def enqueue(
         "body": body,
         "ticket_id": ticket_id,
         "dedup_key": dedup_key,
+        "html_body": html_body,
+        "message_id": message_id,
+        "in_reply_to": in_reply_to,
+        "references_header": references_header,
+        "auto_submitted": auto_submitted,
         "status": "pending",
         "attempts": 0,
         "created_at": now,
@@ -75,6 +88,18 @@ def enqueue(
     except IntegrityError:  # pragma: no cover
         return None
     return message  # pragma: no cover
+
+
+def enqueue_rows(sess: Session, rows: list[dict[str, Any]]) -> None:
+    """Add many outbox rows in ONE statement (a multi-row INSERT), skipping every row whose
+    dedup key (or Message-ID) is taken: a retried request or a second scheduler adds nothing.
+
+    The rows are complete (`ticket_mail.outbox_row` makes them); flush only, never commits.
+    """
+    table = OutboxMessage.__table__
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        chunk = rows[start : start + _ROWS_PER_INSERT]
+        sess.execute(upsert_insert(sess)(table).values(chunk).on_conflict_do_nothing())
 
 
 def requeue(sess: Session, ids: list[int]) -> int:

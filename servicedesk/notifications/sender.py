@@ -112,6 +112,11 @@ class ClaimedMessage:
     ticket_id: int | None
     attempts: int
     created_at: datetime
+    html_body: str | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references_header: str | None = None
+    auto_submitted: str | None = None
 
     @classmethod
     def of(cls, row: OutboxMessage) -> ClaimedMessage:
@@ -124,30 +129,54 @@ class ClaimedMessage:
             row.ticket_id,
             row.attempts,
             row.created_at,
+            row.html_body,
+            row.message_id,
+            row.in_reply_to,
+            row.references_header,
+            row.auto_submitted,
         )
 
 
-def message_id(outbox_id: int, created_at: datetime, mail_from: str) -> str:
-    """A Message-ID stable for the row: a resend is recognisably the same message."""
+def message_id(
+    outbox_id: int, created_at: datetime, mail_from: str, stored: str | None = None
+) -> str:
+    """A Message-ID stable for the row: a resend is recognisably the same message.
+
+    The one set at enqueue (`outbox.message_id`, ticket mail: replies find their ticket
+    by it) when there is one; else one derived from the row."""
+    if stored:
+        return stored
     domain = mail_from.rpartition("@")[2] or "localhost"
     return f"<outbox-{outbox_id}.{created_at:%Y%m%d%H%M%S}@{domain}>"
 
 
 def build_email(message: ClaimedMessage | OutboxMessage, mail_from: str) -> EmailMessage:
-    """The e-mail for an outbox row: UTF-8 text, headers encoded as RFC 2047 requires."""
+    """The e-mail for an outbox row: UTF-8 text, headers encoded as RFC 2047 requires.
+
+    With an HTML part the mail is multipart/alternative (text first: the fallback);
+    the threading headers (In-Reply-To, References) come from the row.
+    """
     email = EmailMessage()
     email["From"] = mail_from
     email["To"] = message.recipient
     _set_text_header(email, "Subject", message.subject)
     email["Date"] = format_datetime(utcnow())
-    email["Message-ID"] = message_id(message.id, message.created_at, mail_from)
+    email["Message-ID"] = message_id(message.id, message.created_at, mail_from, message.message_id)
+    if message.in_reply_to:
+        email["In-Reply-To"] = message.in_reply_to
+    if message.references_header:
+        email["References"] = message.references_header
     # RFC 3834: a machine wrote this; out-of-office replies should not answer it.
-    email["Auto-Submitted"] = "auto-generated"
+    email["Auto-Submitted"] = message.auto_submitted or "auto-generated"
     email["X-KPK-Outbox-Kind"] = message.kind
     if message.ticket_id is not None:
         email["X-KPK-Ticket-Id"] = str(message.ticket_id)
     # Quoted-printable keeps the body 7-bit: any relay takes it, ä and å survive.
     email.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    if message.html_body:
+        email.add_alternative(
+            message.html_body, subtype="html", charset="utf-8", cte="quoted-printable"
+        )
     return email
 
 
@@ -175,12 +204,15 @@ def readable(email: EmailMessage) -> str:
         "To",
         "Subject",
         "Message-ID",
+        "In-Reply-To",
         "X-KPK-Outbox-Kind",
         "X-KPK-Ticket-Id",
     ):
         if email[name] is not None:
             lines.append(f"{name}: {email[name]}")
-    return "\n".join(lines) + "\n\n" + email.get_content().rstrip("\n") + "\n\n"
+    text = email.get_body(("plain",)) if email.is_multipart() else email
+    body = text.get_content() if text is not None else ""
+    return "\n".join(lines) + "\n\n" + body.rstrip("\n") + "\n\n"
 
 
 class SmtpTransport:
@@ -470,7 +502,7 @@ def _report_stale(new_session: SessionFactory, mail_from: str) -> list[int]:
             len(stale),
             STALE_SENDING_AFTER,
             ", ".join(
-                f"#{m.id} {message_id(m.id, m.created_at, mail_from)} claimed "
+                f"#{m.id} {message_id(m.id, m.created_at, mail_from, m.message_id)} claimed "
                 f"{m.claimed_at:%Y-%m-%dT%H:%M:%SZ} by {m.claimed_by}"
                 for m in stale[:20]
             ),

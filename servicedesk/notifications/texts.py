@@ -96,8 +96,8 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("Ticket received: %(title)s") % v,
             paragraphs=(
-                _("We have received your ticket %(number)s and will handle it as soon as "
-                  "possible.") % v,
+                _("We have received your ticket %(number)s and will handle it as soon as possible.")
+                % v,
             ),
             quote_label=_("Your message:"),
             quote=f.description,
@@ -138,8 +138,10 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
             quote_label=_("The solution:") if f.comment else "",
             quote=f.comment,
             after=(
-                _("If the problem is not solved, reply to this message or reopen the ticket "
-                  "in the portal."),
+                _(
+                    "If the problem is not solved, reply to this message or reopen the ticket "
+                    "in the portal."
+                ),
                 _("How did we do? Rate the service from 1 to 5; the link needs no login."),
             ),
             link_label=portal,
@@ -162,8 +164,11 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("New ticket: %(title)s") % v,
             paragraphs=(
-                _("A new ticket %(number)s (priority %(priority)s) for %(group)s from "
-                  "%(requester)s, %(organisation)s.") % v,
+                _(
+                    "A new ticket %(number)s (priority %(priority)s) for %(group)s from "
+                    "%(requester)s, %(organisation)s."
+                )
+                % v,
             ),
             quote_label=_("Description:"),
             quote=f.description,
@@ -175,8 +180,11 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("Assigned to you: %(title)s") % v,
             paragraphs=(
-                _("Ticket %(number)s (priority %(priority)s) of %(organisation)s was "
-                  "assigned to you.") % v,
+                _(
+                    "Ticket %(number)s (priority %(priority)s) of %(organisation)s was "
+                    "assigned to you."
+                )
+                % v,
             ),
             link_label=portal,
             link=f.link,
@@ -186,8 +194,11 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("SLA warning: %(title)s") % v,
             paragraphs=(
-                _("The %(clock)s clock of ticket %(number)s (priority %(priority)s) is close "
-                  "to its target: warning at %(at)s.") % v,
+                _(
+                    "The %(clock)s clock of ticket %(number)s (priority %(priority)s) is close "
+                    "to its target: warning at %(at)s."
+                )
+                % v,
             ),
             link_label=portal,
             link=f.link,
@@ -197,8 +208,11 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("SLA breach: %(title)s") % v,
             paragraphs=(
-                _("The %(clock)s clock of ticket %(number)s (priority %(priority)s) of "
-                  "%(organisation)s missed its target at %(at)s.") % v,
+                _(
+                    "The %(clock)s clock of ticket %(number)s (priority %(priority)s) of "
+                    "%(organisation)s missed its target at %(at)s."
+                )
+                % v,
             ),
             link_label=portal,
             link=f.link,
@@ -208,10 +222,15 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         return MailText(
             subject=_("Service level not met: %(title)s") % v,
             paragraphs=(
-                _("We did not meet the promised %(clock)s time of ticket %(number)s of "
-                  "%(organisation)s (at %(at)s).") % v,
-                _("We are sorry. The service desk and your account manager have been told, "
-                  "and the ticket is being worked on."),
+                _(
+                    "We did not meet the promised %(clock)s time of ticket %(number)s of "
+                    "%(organisation)s (at %(at)s)."
+                )
+                % v,
+                _(
+                    "We are sorry. The service desk and your account manager have been told, "
+                    "and the ticket is being worked on."
+                ),
             ),
             link_label=portal,
             link=f.link,

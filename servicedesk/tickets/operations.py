@@ -25,6 +25,7 @@ from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, Conflict, Forbidden, ValidationFailed
 from servicedesk.escalations.models import Escalation
+from servicedesk.notifications import ticket_mail
 from servicedesk.tickets import routing
 from servicedesk.tickets.lifecycle import (
     NEEDS_OPERATION,
@@ -351,6 +352,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
     )
     tracking.on_received(sess, ticket, clocks)
     sess.flush()
+    ticket_mail.created(sess, ticket, actor)
     return ticket
 
 
@@ -483,6 +485,7 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
         sess.flush()
         sess.expire(ticket, ["assignee"])  # the loaded relationship must follow the new id
     record(sess, ticket, actor, "updated", {"changes": diff}, at=now)
+    ticket_mail.updated(sess, ticket, actor, diff)
     if "status" in diff:
         if leg is not None and after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
             leg.status, leg.ended_at = "closed", now  # the open leg ends with the ticket
@@ -820,6 +823,7 @@ def add_comment(sess: Session, actor: User, ticket: Ticket, body: str, internal:
         elif actor.id == ticket.requester_id or side is Actor.CUSTOMER:
             tracking.on_requester_comment(sess, ticket, now)
     ticket.updated_at = now
+    ticket_mail.commented(sess, ticket, comment, actor)
     return comment
 
 
@@ -843,6 +847,7 @@ def system_close(sess: Session, ticket: Ticket, now: datetime, reason: str) -> N
         at=now,
     )
     tracking.on_status_change(sess, ticket, before, Status.CLOSED.value, now)
+    ticket_mail.updated(sess, ticket, None, {"status": {"before": before, "after": "closed"}})
 
 
 def open_escalation(sess: Session, ticket: Ticket) -> Escalation | None:

@@ -175,8 +175,11 @@ def test_a_message_may_name_its_ticket(app, client, make, desk):
             ticket_id=ticket_id,
         )
     transport = FakeTransport()
-    assert send_pending(app, transport) == 1
-    assert transport.sent[0]["X-KPK-Ticket-Id"] == str(ticket_id)
+    # + the ticket's own mails: the acknowledgement and the group's new-ticket mail
+    assert send_pending(app, transport) == 3
+    (mine,) = [m for m in transport.sent if m["Subject"] == "S"]
+    assert mine["X-KPK-Ticket-Id"] == str(ticket_id)
+    assert {m["X-KPK-Ticket-Id"] for m in transport.sent} == {str(ticket_id)}
 
 
 # --- sending ---------------------------------------------------------------------------------
