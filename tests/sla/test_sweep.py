@@ -51,11 +51,8 @@ def outbox(app: Flask, **where: Any) -> list[OutboxMessage]:
 def sla_events(world: World, ticket_id: int) -> list[tuple[str, str, str]]:
     resp = world.call("GET", f"/api/v1/tickets/{ticket_id}/events", hel(2027, 1, 1, 12))
     assert resp.status_code == 200
-    return [
-        (e["kind"], e["data"]["clock"], e["at"])
-        for e in resp.get_json()
-        if e["kind"].startswith("sla_")
-    ]
+    return [(e["kind"], e["data"]["clock"], e["at"]) for e in resp.get_json()
+            if e["kind"].startswith("sla_")]
 
 
 def assigned_ticket(world: World, received: datetime, **fields: Any) -> dict[str, Any]:
@@ -97,8 +94,7 @@ def test_sweep_records_one_warning_and_one_breach_per_clock_at_their_true_instan
     # The explanation lists them too, instants in the API's format.
     explained = world.explain(tid, hel(2026, 12, 11, 12))
     assert [(a["kind"], a["at"]) for a in clock(explained, "resolution")["alerts"]] == [
-        ("warning", "2026-11-23T13:24:00Z"),
-        ("breach", "2026-11-24T07:00:00Z"),
+        ("warning", "2026-11-23T13:24:00Z"), ("breach", "2026-11-24T07:00:00Z")
     ]
     assert clock(explained, "resolution")["alerts"][1]["recorded_at"] == "2026-12-10T10:00:00Z"
 
@@ -285,22 +281,13 @@ def run_reminders(app: Flask, at: datetime) -> int:
 
 
 def test_renewal_reminders_go_to_the_account_managers_once_per_threshold(app, world, make, dbs):
-    resp = world.call(
-        "PATCH",
-        f"/api/v1/agreements/{world.version['id']}",
-        hel(2027, 1, 1, 9),
-        who="admin",
-        json={"renewal_deadline": "2027-03-31"},
-    )
+    resp = world.call("PATCH", f"/api/v1/agreements/{world.version['id']}", hel(2027, 1, 1, 9),
+                      who="admin", json={"renewal_deadline": "2027-03-31"})
     assert resp.status_code == 200, resp.get_json()
     second = make.user("account_manager")
-    resp = world.call(
-        "PUT",
-        f"/api/v1/organisations/{world.org.id}/account-managers",
-        hel(2027, 1, 1, 9),
-        who="admin",
-        json={"user_ids": [world.account_manager.id, second.id]},
-    )
+    resp = world.call("PUT", f"/api/v1/organisations/{world.org.id}/account-managers",
+                      hel(2027, 1, 1, 9), who="admin",
+                      json={"user_ids": [world.account_manager.id, second.id]})
     assert resp.status_code == 200, resp.get_json()
 
     days = [  # (Helsinki day, reminders expected): thresholds 60, 30 and 7 days before
@@ -317,18 +304,15 @@ def test_renewal_reminders_go_to_the_account_managers_once_per_threshold(app, wo
     for day, expected in days:
         assert run_reminders(app, hel(*day, 7)) == expected, day
     sent = outbox(app, kind="renewal_reminder")
-    assert Counter(m.recipient for m in sent) == {world.account_manager.email: 3, second.email: 3}
+    assert Counter(m.recipient for m in sent) == {
+        world.account_manager.email: 3, second.email: 3
+    }
     assert all(world.org.name in m.subject for m in sent)
 
 
 def test_a_first_reminder_late_in_the_window_is_sent_once_then_the_next_threshold(app, world):
-    resp = world.call(
-        "PATCH",
-        f"/api/v1/agreements/{world.version['id']}",
-        hel(2027, 3, 1, 9),
-        who="admin",
-        json={"renewal_deadline": "2027-03-31"},
-    )
+    resp = world.call("PATCH", f"/api/v1/agreements/{world.version['id']}", hel(2027, 3, 1, 9),
+                      who="admin", json={"renewal_deadline": "2027-03-31"})
     assert resp.status_code == 200, resp.get_json()
     assert run_reminders(app, hel(2027, 3, 11, 7)) == 1  # 20 days left: the 30-day step
     assert run_reminders(app, hel(2027, 3, 12, 7)) == 0
