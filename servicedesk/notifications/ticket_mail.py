@@ -37,13 +37,12 @@ from servicedesk.notifications.messages import (
     TicketChange,
     plan,
 )
-from servicedesk.notifications.operations import enqueue_rows
+from servicedesk.notifications.operations import HISTORY, enqueue_rows
 from servicedesk.notifications.render import render
 from servicedesk.notifications.texts import MailFacts
 from servicedesk.notifications.threads import domain_of, thread_for
 
 _NOTES = "ticket_mail"  # sess.info: {ticket id: _Noted}
-HISTORY = "ticket_mail_history"  # sess.info: record the mails as delivered (the demo)
 _APP = "ticket_mail_app"  # sess.info: the app whose settings the mails use
 _DESK_ROLES = (Role.AGENT, Role.ADMIN, Role.ACCOUNT_MANAGER)
 
