@@ -23,6 +23,7 @@ from servicedesk.enums import Role
 from servicedesk.errors import Conflict, Forbidden, ValidationFailed
 from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.operations import enqueue
+from servicedesk.notifications.ticket_mail import supplier_thread
 from servicedesk.tickets.lifecycle import Actor, Status, TransitionError, check_transition
 from servicedesk.tickets.models import Ticket
 from servicedesk.tickets.operations import TicketConflict, open_escalation, record
@@ -213,6 +214,7 @@ def escalate(
         ),
         ticket_id=ticket.id,
         dedup_key=f"escalation:{leg.id}",
+        **supplier_thread(ticket.number),
     )
     return leg, plan
 

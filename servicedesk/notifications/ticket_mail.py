@@ -176,6 +176,19 @@ def mail_settings() -> tuple[str, str]:
     )
 
 
+def supplier_thread(number: str) -> dict[str, str | None]:
+    """`enqueue`'s threading of a mail to a supplier: on the ticket's own root, never the
+    customer's Message-ID (the supplier does not see the customer's mail); its answer finds
+    the ticket by this mail's Message-ID."""
+    thread = thread_for(number, mail_settings()[0], None)
+    return {
+        "message_id": thread.message_id,
+        "in_reply_to": thread.in_reply_to,
+        "references_header": thread.references,
+        "auto_submitted": "auto-generated",
+    }
+
+
 def _rating_link(ticket: Any) -> str:
     if not has_app_context():
         return ""

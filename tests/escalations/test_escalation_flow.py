@@ -275,6 +275,9 @@ def test_escalate_reply_done_reescalate_withdraw_another_supplier_resolve(api, w
             (B_CONTACT, tid),
         ]
         assert "2026-11-24T13:30:00+00:00" in rows[2].body
+        # Threaded on the ticket: a supplier's answer by mail finds it by the Message-ID.
+        assert len({m.in_reply_to for m in rows}) == 1 and rows[0].in_reply_to.startswith("<kpk-")
+        assert all(m.message_id.startswith(rows[0].in_reply_to[:-1].split("@")[0]) for m in rows)
         sess.close()
 
 
