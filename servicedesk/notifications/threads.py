@@ -9,6 +9,7 @@ which the acknowledgement carries as its own Message-ID (the root then exists).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -38,6 +39,16 @@ def tagged(number: str, subject: str) -> str:
     return f"{subject_tag(number)} {subject}"
 
 
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,246}>")
+
+
+def usable_id(value: str | None) -> str | None:
+    """A Message-ID fit for our headers, or None: it came in with someone's e-mail (hostile
+    input), and a line break in it would be a header of its own."""
+    value = (value or "").strip()
+    return value if _MESSAGE_ID.fullmatch(value) else None
+
+
 @dataclass(frozen=True)
 class Thread:
     """The threading headers of one mail."""
@@ -55,6 +66,7 @@ def thread_for(
     `opens`: the mail that starts the thread on our side (the acknowledgement). For a
     ticket that came by e-mail it answers that e-mail; otherwise it *is* the root.
     """
+    mail_message_id = usable_id(mail_message_id)
     root = mail_message_id or root_id(number, domain)
     if opens and not mail_message_id:
         return Thread(root, None, None)

@@ -215,6 +215,14 @@ def test_the_thread_root_is_the_opening_mail_or_else_the_ticket_numbers_own_id()
     assert by_mail.message_id != "<x@gmail.com>"
 
 
+@pytest.mark.parametrize(
+    "hostile", ["<a@b>\r\nBcc: all@kunta.fi", "no-brackets@x", "<a b@c>", "<" + "x" * 300 + ">", ""]
+)
+def test_a_message_id_from_incoming_mail_that_could_break_a_header_is_not_used(hostile):
+    thread = thread_for("KPK-2026-00042", "kpk.example", hostile)
+    assert thread.in_reply_to == thread.references == "<kpk-2026-00042@kpk.example>"
+
+
 def test_every_template_renders_in_every_language_with_the_ticket_tag():
     facts = MailFacts(number="KPK-2026-00042", title="Wilma", clock="vasteaika", at="x")
     subjects = set()
