@@ -302,3 +302,24 @@ def test_a_breach_reaches_the_account_manager_and_the_customer_contacts_in_their
         [m for m in messages if m["X-KPK-Outbox-Kind"] == "sla_breach"], world.account_manager.email
     )
     assert "ylittyi" in parts(desk)[0]  # the account manager's Finnish
+
+
+def test_a_warning_reaches_the_members_of_a_group_without_an_address(app, world, make, smtp_server):
+    other = make.user("agent", provider="ICT", locale="en")
+    from catalog.groups.models import ResolverGroup
+    from catalog.groups.operations import set_members
+
+    with db.unit_of_work(app) as sess:
+        group = sess.get(ResolverGroup, world.group.id)
+        group.email = None
+        set_members(sess, group, [world.agent.id, other.id])
+    ticket = world.file(MONDAY)
+    at = hel(2026, 11, 23, 10, 40)
+    with frozen_now(at), db.unit_of_work(app) as sess:
+        sweep(sess, at)
+    messages = deliver(app, smtp_server)
+    warned = [m for m in messages if m["X-KPK-Outbox-Kind"] == "sla_warning"]
+    assert sorted(m["To"] for m in warned) == sorted([world.agent.email, other.email])
+    (english,) = to(warned, other.email)
+    assert english["Subject"] == f"[{ticket['number']}] SLA warning: Wilma ei aukea"
+    assert "response" in parts(english)[0] and "10:36" in parts(english)[0]
