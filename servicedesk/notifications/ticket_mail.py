@@ -41,6 +41,7 @@ from servicedesk.notifications.operations import HISTORY, enqueue_rows
 from servicedesk.notifications.render import render
 from servicedesk.notifications.texts import MailFacts
 from servicedesk.notifications.threads import domain_of, thread_for
+from servicedesk.users.models import User
 
 _NOTES = "ticket_mail"  # sess.info: {ticket id: _Noted}
 _APP = "ticket_mail_app"  # sess.info: the app whose settings the mails use
@@ -145,8 +146,6 @@ def _group_recipients(sess: Session, group_ids: set[int]) -> dict[int, tuple[str
     """Per group: its name and who hears of its new tickets (its address, else its members)."""
     if not group_ids:
         return {}
-    from servicedesk.users.models import User
-
     rows = sess.execute(
         select(ResolverGroup.id, ResolverGroup.name, ResolverGroup.email, User)
         .outerjoin(group_members, group_members.c.group_id == ResolverGroup.id)
@@ -198,8 +197,6 @@ def _rating_link(ticket: Any) -> str:
 
 
 def _rows(sess: Session, noted: list[_Noted], *, history: bool) -> Iterable[dict[str, Any]]:
-    from servicedesk.users.models import User
-
     groups = _group_recipients(
         sess, {n.ticket.group_id for n in noted if n.created and n.ticket.group_id}
     )
