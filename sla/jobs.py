@@ -108,6 +108,7 @@ class _TicketFacts:
     priority: str
     organisation_id: int
     organisation: str
+    organisation_sv: str | None
     group_id: int | None
     group_email: str | None
     mail_message_id: str | None
@@ -128,6 +129,7 @@ def _tickets(sess: Session, ids: set[int]) -> dict[int, _TicketFacts]:
             Ticket.priority,
             Ticket.organisation_id,
             Organisation.name,
+            Organisation.name_sv,
             Ticket.group_id,
             ResolverGroup.email,
             Ticket.mail_message_id,
@@ -280,7 +282,7 @@ def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
                 title=ticket.title,
                 recipient_name=person.name,
                 priority=ticket.priority,
-                organisation=ticket.organisation,
+                organisation=(lang == "sv" and ticket.organisation_sv) or ticket.organisation,
                 clock=clock_label(row.kind, lang),
                 at=local_instant(at, lang),
                 link=f"{public_url}/{side}/tickets/{row.ticket_id}" if person.id else "",

@@ -188,6 +188,13 @@ def supplier_thread(number: str) -> dict[str, str | None]:
     }
 
 
+def _organisation_name(org: Any, language: str) -> str:
+    """The organisation in the recipient's language (Finland is bilingual: name_sv)."""
+    if org is None:
+        return ""
+    return (language == "sv" and org.name_sv) or org.name
+
+
 def _rating_link(ticket: Any) -> str:
     if not has_app_context():
         return ""
@@ -271,7 +278,7 @@ def _row(
         comment=comment.body if comment is not None else "",
         author=comment.author.name if comment is not None else "",
         requester=ticket.requester.name,
-        organisation=ticket.organisation.name if ticket.organisation else "",
+        organisation=_organisation_name(ticket.organisation, mail.recipient.language),
         group=group_name,
         link=link,
         rating_link=_rating_link(ticket) if mail.template is Template.RESOLVED else "",

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
+from catalog.organisations.models import Organisation
 from servicedesk import db
 from servicedesk.db import frozen_now
 from servicedesk.notifications.models import OutboxMessage
@@ -275,6 +276,9 @@ def test_a_breach_reaches_the_account_manager_and_the_customer_contacts_in_their
     quiet = user(make, world, "customer_contact", locale="en")
     with db.unit_of_work(app) as sess:
         sess.execute(update(User).where(User.id == quiet.id).values(active=False))
+        sess.execute(
+            update(Organisation).where(Organisation.id == world.org.id).values(name_sv="Testby")
+        )
     ticket = world.file(MONDAY)
     world.assign(ticket["id"], hel(2026, 11, 23, 9, 5))
     comment(
@@ -296,6 +300,7 @@ def test_a_breach_reaches_the_account_manager_and_the_customer_contacts_in_their
     assert told["In-Reply-To"] == f"<{number.lower()}@kpk.example>"
     text, html = parts(told)
     assert "svarstid" in text and "11:00" in text  # the clock and its instant, in Swedish
+    assert "Testby" in text  # the organisation's Swedish name
     for leak in ("Sisäinen", "P3", "/desk/"):
         assert leak not in text and leak not in html
     (desk,) = to(
