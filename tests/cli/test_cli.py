@@ -261,6 +261,13 @@ def test_demo_loads_a_realistic_data_set_once(cli_db, monkeypatch):
     assert supplier_comments
     assert all(leg is not None for (leg,) in supplier_comments)
     assert query(cli_db, "SELECT count(*) FROM ticket_events WHERE kind = 'published'")[0][0]
+    # History, delivered when it happened: the first run sends nothing old, and the
+    # scheduler's share (breaches up to now) is in it.
+    outbox = dict(query(cli_db, "SELECT status, count(*) FROM outbox GROUP BY status"))
+    assert set(outbox) == {"sent"}, outbox
+    kinds = {r[0] for r in query(cli_db, "SELECT DISTINCT kind FROM outbox")}
+    assert {"requester", "desk", "sla_breach"} <= kinds
+    assert query(cli_db, "SELECT count(*) FROM outbox WHERE sent_at > created_at") == [(0,)]
 
     again = run("demo")
     assert again.exit_code == 1
