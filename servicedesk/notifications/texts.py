@@ -192,7 +192,7 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         )
     if template is Template.SLA_WARNING:
         return MailText(
-            subject=_("SLA warning: %(title)s") % v,
+            subject=_("SLA warning, %(clock)s: %(title)s") % v,
             paragraphs=(
                 _(
                     "The %(clock)s clock of ticket %(number)s (priority %(priority)s) is close "
@@ -206,7 +206,7 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         )
     if template is Template.SLA_BREACH:
         return MailText(
-            subject=_("SLA breach: %(title)s") % v,
+            subject=_("SLA breach, %(clock)s: %(title)s") % v,
             paragraphs=(
                 _(
                     "The %(clock)s clock of ticket %(number)s (priority %(priority)s) of "
@@ -220,7 +220,7 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
         )
     if template is Template.SLA_BREACH_CUSTOMER:
         return MailText(
-            subject=_("Service level not met: %(title)s") % v,
+            subject=_("Service level not met, %(clock)s: %(title)s") % v,
             paragraphs=(
                 _(
                     "We did not meet the promised %(clock)s time of ticket %(number)s of "

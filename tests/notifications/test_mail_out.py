@@ -296,7 +296,7 @@ def test_a_breach_reaches_the_account_manager_and_the_customer_contacts_in_their
     )
     (told,) = to(messages, contact.email)
     number = ticket["number"]
-    assert told["Subject"] == f"[{number}] Servicenivån uppnåddes inte: Wilma ei aukea"
+    assert told["Subject"] == f"[{number}] Servicenivån uppnåddes inte, svarstid: Wilma ei aukea"
     assert told["In-Reply-To"] == f"<{number.lower()}@kpk.example>"
     text, html = parts(told)
     assert "svarstid" in text and "11:00" in text  # the clock and its instant, in Swedish
@@ -326,5 +326,5 @@ def test_a_warning_reaches_the_members_of_a_group_without_an_address(app, world,
     warned = [m for m in messages if m["X-KPK-Outbox-Kind"] == "sla_warning"]
     assert sorted(m["To"] for m in warned) == sorted([world.agent.email, other.email])
     (english,) = to(warned, other.email)
-    assert english["Subject"] == f"[{ticket['number']}] SLA warning: Wilma ei aukea"
+    assert english["Subject"] == f"[{ticket['number']}] SLA warning, response: Wilma ei aukea"
     assert "response" in parts(english)[0] and "10:36" in parts(english)[0]
