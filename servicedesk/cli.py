@@ -629,5 +629,15 @@ def _register_i18n() -> None:
 _register_i18n()
 
 
+def _register_mail() -> None:
+    from servicedesk.mail.cli import mail, mail_in
+
+    main.add_command(mail_in)
+    main.add_command(mail)
+
+
+_register_mail()
+
+
 if __name__ == "__main__":  # `python -m servicedesk.cli` from a worktree
     main()
