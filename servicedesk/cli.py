@@ -553,7 +553,8 @@ def scheduler(once: bool) -> None:
         )
     sched = build_scheduler(app, blocking=True)
     previous = signal.signal(signal.SIGTERM, _stop)
-    click.echo("Scheduler running: " + ", ".join(j.id for j in JOBS) + ". Ctrl-C stops it.")
+    running = ", ".join(j.id for j in JOBS if j.applies(app))
+    click.echo(f"Scheduler running: {running}. Ctrl-C stops it.")
     try:
         sched.start()  # blocks until interrupted
     except (KeyboardInterrupt, SystemExit):

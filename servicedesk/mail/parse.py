@@ -110,17 +110,31 @@ def parse(raw: bytes) -> ParsedMail:
 
 
 def header_text(msg: Message, name: str) -> str:
-    """A header's decoded value; RFC 2047 words decoded, a broken one read as it stands."""
+    """A header's decoded value: RFC 2047 words decoded, raw 8-bit bytes (which RFC 5322
+    forbids and clients send anyway) read as UTF-8 or else Windows-1252, a broken one
+    read as it stands."""
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name), "")
+    raw = raw if isinstance(raw, str) else str(raw)
+    if any("\udc80" <= c <= "\udcff" for c in raw):
+        return _eight_bit(raw.encode("ascii", "surrogateescape"))
     try:
         value = msg.get(name)
         return "" if value is None else str(value)
     except Exception:  # a malformed header must not lose the message: read it raw
         value = None
-    raw = msg.get_all(name, failobj=[""])[0]
     try:
-        return str(make_header(decode_header(str(raw))))
+        return str(make_header(decode_header(raw)))
     except Exception:
-        return str(raw).encode("ascii", "replace").decode()
+        return raw.encode("ascii", "replace").decode()
+
+
+def _eight_bit(data: bytes) -> str:
+    for charset in _FALLBACK_CHARSETS:
+        try:
+            return " ".join(data.decode(charset).split())
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")  # pragma: no cover (latin-1 decodes any bytes)
 
 
 def _address(value: str) -> tuple[str, str]:
