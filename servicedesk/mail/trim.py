@@ -15,6 +15,10 @@ _ATTRIBUTION_END = re.compile(r"(wrote|kirjoitti|skrev|schrieb|a écrit)\s*:\s*$
 _ATTRIBUTION_START = re.compile(
     r"^(on|den|am|le|\S+ \d{1,2}\.\d{1,2}\.\d{2,4}|\d{1,2}\.\d{1,2}\.\d{2,4})\b", re.I
 )
+#: "Den 30 nov. 2026 kl. 09:58 skrev KPK <p@kpk.example>:" (the writer after the verb).
+_ATTRIBUTION_INLINE = re.compile(
+    r"^(on|den|am|le)\b.*\b(wrote|kirjoitti|skrev|schrieb|a écrit)\b.*:\s*$", re.I
+)
 _SEPARATORS = re.compile(
     r"^\s*(-{2,}\s*(original message|alkuperäinen viesti|ursprungligt meddelande|"
     r"ursprüngliche nachricht|forwarded message|välitetty viesti|vidarebefordrat meddelande)"
@@ -37,7 +41,7 @@ def _quote_start(lines: list[str]) -> int | None:
     """The index of the first line of quoted history, or None."""
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if _SEPARATORS.match(stripped):
+        if _SEPARATORS.match(stripped) or _ATTRIBUTION_INLINE.match(stripped):
             return i
         if _HEADER_FROM.match(stripped) and any(
             _HEADER_SENT.match(n.strip()) for n in lines[i + 1 : i + 5]
