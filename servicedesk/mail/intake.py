@@ -80,16 +80,19 @@ def receive(app: Flask, raw: bytes, source: str) -> Result:
     mail is stored (the pipe's caller answers EX_TEMPFAIL so the MTA retries).
     """
     settings: Settings = app.config["SETTINGS"]
-    with db.unit_of_work(app) as sess:
-        row, duplicate = store(sess, raw, source)
-        if duplicate:
-            return _result(row, duplicate=True)
-        row_id = row.id
-    with db.unit_of_work(app) as sess:
-        row = sess.get(InboundMail, row_id)
-        assert row is not None
-        process(sess, row, settings)
-        return _result(row)
+    # The app's context: what the operations read of the configuration (the attachment
+    # limit) is this app's, also from the CLI and the scheduler's threads.
+    with app.app_context():
+        with db.unit_of_work(app) as sess:
+            row, duplicate = store(sess, raw, source)
+            if duplicate:
+                return _result(row, duplicate=True)
+            row_id = row.id
+        with db.unit_of_work(app) as sess:
+            row = sess.get(InboundMail, row_id)
+            assert row is not None
+            process(sess, row, settings)
+            return _result(row)
 
 
 def store(sess: Session, raw: bytes, source: str) -> tuple[InboundMail, bool]:

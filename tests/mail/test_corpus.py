@@ -255,3 +255,64 @@ def test_every_corpus_message_is_stored_whatever_its_outcome(mailworld: MailWorl
         "quarantined",
     }
     assert STRANGER in {r.sender for r in rows}
+
+
+def test_a_reply_without_threading_headers_is_threaded_by_the_subjects_number(
+    mailworld: MailWorld,
+):
+    raw = b"\n".join(
+        line
+        for line in mailworld.eml("gmail_reply.eml").split(b"\n")
+        if not line.startswith((b"In-Reply-To:", b"References:"))
+    )
+    mailworld.mail_in(raw)
+    row = mailworld.last()
+    assert (row.outcome, row.ticket_id) == ("comment", mailworld.ticket_id), row.reason
+
+
+def test_a_reply_threads_by_an_earlier_incoming_message_of_the_ticket(mailworld: MailWorld):
+    """A reply-all to the requester's own first mail (no number, no ack in the chain)."""
+    mailworld.mail_in(mailworld.eml("apple_mail_new.eml"))
+    first = mailworld.last()
+    follow_up = (
+        b"From: Kirsi Kontakti <kirsi.kontakti@orivesi.example>\n"
+        b"To: palvelupiste@kpk.example, maija.virtanen@orivesi.example\n"
+        b"Subject: Re: Naytto valkkyy\nMessage-ID: <follow.1@orivesi.example>\n"
+        b"In-Reply-To: <7A1F3E5C-2B4D-4E6F-8A9B-0C1D2E3F4A5B@orivesi.example>\n"
+        b"Content-Type: text/plain; charset=utf-8\n\n"
+        b"Sama vika meill\xc3\xa4 toisessa kerroksessa.\n"
+    )
+    mailworld.mail_in(follow_up)
+    row = mailworld.last()
+    assert (row.outcome, row.ticket_id) == ("comment", first.ticket_id), row.reason
+    assert mailworld.comments(first.ticket_id)[0].author_id == mailworld.contact.id
+
+
+def test_an_answer_to_a_closed_ticket_files_a_new_one(mailworld: MailWorld):
+    from servicedesk import db
+    from servicedesk.tickets.lifecycle import Status
+    from servicedesk.tickets.models import Ticket
+    from servicedesk.tickets.operations import update_ticket
+    from servicedesk.users.models import User
+
+    with db.unit_of_work(mailworld.app) as sess:
+        ticket = sess.get(Ticket, mailworld.ticket_id)
+        update_ticket(
+            sess, sess.get(User, mailworld.agent.id), ticket, {"status": Status.CANCELLED}
+        )
+    mailworld.mail_in(mailworld.eml("gmail_reply.eml"))
+    row = mailworld.last()
+    assert row.outcome == "ticket" and row.ticket_id != mailworld.ticket_id
+    assert "is cancelled, so filed as a new ticket" in row.reason
+    assert mailworld.comments() == []
+
+
+def test_a_service_code_in_the_subject_classifies_the_ticket(mailworld: MailWorld):
+    raw = mailworld.eml("rfc2047_subject.eml").replace(
+        b"Subject: =?UTF-8?B?UGFsa2thbGFza2VsbWEgZWkgYXVrZWE6IMOkbHlwdWhlbGluIGtpcmphdXR1dQ==?=\n"
+        b" =?ISO-8859-1?Q?_ep=E4onnistuu?=",
+        b"Subject: [WILMA] ei aukea",
+    )
+    mailworld.mail_in(raw)
+    ticket = mailworld.ticket(mailworld.last().ticket_id)
+    assert (ticket.title, ticket.service_id) == ("[WILMA] ei aukea", mailworld.service.id)
