@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -46,6 +47,12 @@ def mail_in() -> None:
     except (OperationalError, InterfaceError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         click.echo(f"mail-in: the database cannot be reached, try again later: {reason}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as exc:
+        # Not stored (placing never raises): the MTA keeps the mail and retries, and the
+        # operator reads why in its log, rather than the sender getting a bounce.
+        logging.getLogger("servicedesk.mail").exception("mail-in failed before storing")
+        click.echo(f"mail-in: not stored, try again later: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EX_TEMPFAIL)
     said = "duplicate of " if result.duplicate else ""
     click.echo(f"{said}mail {result.id}: {result.outcome} ({result.reason})")

@@ -79,7 +79,9 @@ def dedup_key(raw: bytes) -> tuple[str, str | None]:
     if found:
         ids = _MSGID.findall(found.group(1).decode("ascii", "replace"))
         mid = ids[0] if ids else None
-    if mid and len(mid) + 4 <= _KEY_MAX and mid.isprintable():
+    if mid and not mid.isprintable():
+        mid = None  # not something a database column (or a person) should be handed
+    if mid and len(mid) + 4 <= _KEY_MAX:
         return f"mid:{mid}", mid
     return "sha256:" + hashlib.sha256(raw).hexdigest(), mid[:_KEY_MAX] if mid else None
 
@@ -90,7 +92,7 @@ def parse(raw: bytes) -> ParsedMail:
     defects = [type(d).__name__ for d in msg.defects]
     headers = {}
     for name in dict.fromkeys(k.lower() for k in msg):
-        headers[name] = header_text(msg, name)
+        headers[name] = one_line(header_text(msg, name))
     sender_name, sender = _address(headers.get("from", ""))
     _, mid = dedup_key(raw)
     text, attachments = _body(msg, defects)
@@ -126,6 +128,12 @@ def header_text(msg: Message, name: str) -> str:
         return str(make_header(decode_header(raw)))
     except Exception:
         return raw.encode("ascii", "replace").decode()
+
+
+def one_line(value: str) -> str:
+    """A header value on one line, without control characters (a NUL, which PostgreSQL
+    refuses in text, or an escape sequence meant for a terminal)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in value).split())
 
 
 def _eight_bit(data: bytes) -> str:

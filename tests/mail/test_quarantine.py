@@ -200,3 +200,31 @@ def test_the_cli_lists_shows_and_writes_the_raw_mail(mailworld: MailWorld):
     placed = runner.invoke(main, ["mail", "reprocess", str(comment.id)])
     assert placed.exit_code == 1 and "placed already" in placed.output
     assert len(mailworld.comments()) == 1
+
+
+def test_control_characters_in_headers_and_body_are_filed_without_them(mailworld: MailWorld):
+    """PostgreSQL refuses a NUL in text: the mail must still make its ticket there."""
+    raw = (
+        b"From: =?utf-8?Q?Maija=00_Virtanen?= <maija.virtanen@orivesi.example>\n"
+        b"To: palvelupiste@kpk.example\n"
+        b"Subject: =?utf-8?Q?Nolla=00tavu_ja_=1B[31mv=C3=A4ri?=\n"
+        b"Message-ID: <nul\x00byte@orivesi.example>\n"
+        b"Content-Type: text/plain; charset=utf-8\n\nTeksti\x00 jossa nolla.\n"
+    )
+    mailworld.mail_in(raw)
+    row = mailworld.last()
+    assert row.outcome == "ticket", row.reason
+    assert row.message_id is None and row.dedup_key.startswith("sha256:")
+    ticket = mailworld.ticket(row.ticket_id)
+    assert ticket.title == "Nolla tavu ja [31mväri"
+    assert ticket.description == "Teksti jossa nolla."
+
+
+def test_a_failure_before_the_mail_is_stored_is_exit_75(mailworld: MailWorld, monkeypatch):
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise ValueError("a bug before storing")
+
+    monkeypatch.setattr(intake, "store", broken)
+    result = CliRunner().invoke(main, ["mail-in"], input=mailworld.eml("unknown_sender.eml"))
+    assert result.exit_code == 75
+    assert "not stored, try again later: ValueError" in result.output
