@@ -140,13 +140,20 @@ def reprocess_command(mail_id: int) -> None:
 @mail.command("poll")
 def poll_command() -> None:
     """Poll the IMAP mailbox once (IMAP_HOST, IMAP_USER, IMAP_PASSWORD, IMAP_FOLDER)."""
+    from imapclient.exceptions import IMAPClientError
+
     from servicedesk.mail.imap import poll
 
     app = _app()
     settings = app.config["SETTINGS"]
     if not settings.imap_host:
         raise click.ClickException("IMAP_HOST is not set: there is no mailbox to poll.")
-    report = poll(app, settings)
+    try:
+        report = poll(app, settings)
+    except (IMAPClientError, OSError) as exc:
+        raise click.ClickException(
+            f"IMAP {settings.imap_host}:{settings.imap_port}: {type(exc).__name__}: {exc}"
+        ) from exc
     for result in report.results:
         said = "duplicate of " if result.duplicate else ""
         click.echo(f"{said}mail {result.id}: {result.outcome} ({result.reason})")

@@ -41,7 +41,11 @@ def connect(settings: Settings, timeout: float = 30.0) -> IMAPClient:
         ssl_context=context,
         timeout=timeout,
     )
-    client.login(settings.imap_user, settings.imap_password)
+    try:
+        client.login(settings.imap_user, settings.imap_password)
+    except BaseException:
+        client.shutdown()  # a refused login must not leave the socket open
+        raise
     return client
 
 

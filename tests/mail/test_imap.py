@@ -149,3 +149,16 @@ def test_servicedesk_mail_poll_polls_once(mailworld: MailWorld, mailbox):
     result = CliRunner().invoke(main, ["mail", "poll"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "auto_answer" in result.output and "1 message(s) fetched" in result.output
+
+
+def test_a_wrong_password_is_one_line_not_a_traceback(
+    mailworld: MailWorld, mailbox, app, monkeypatch
+):
+    _client, settings = mailbox
+    monkeypatch.setitem(
+        app.config, "SETTINGS", dataclasses.replace(settings, imap_password="wrong-password")
+    )
+    result = CliRunner().invoke(main, ["mail", "poll"])
+    assert result.exit_code == 1
+    assert "Error: IMAP 127.0.0.1" in result.output and "Traceback" not in result.output
+    assert mailworld.rows() == []
