@@ -17,6 +17,9 @@ from servicedesk.notifications.models import OutboxMessage
 from servicedesk.tickets.models import Ticket
 from servicedesk.tickets.numbers import PREFIX
 
+#: The Message-ID the outbox sender derives for a row without one
+#: (`servicedesk.notifications.sender.message_id`): outbox-<id>.<created, UTC>@domain.
+DERIVED_ID = re.compile(r"^outbox-(\d{1,12})\.(\d{14})@")
 #: KPK-2026-00042, bare or in brackets ("[KPK-2026-00042]"), any case.
 NUMBER = re.compile(rf"\b{PREFIX}-(\d{{4}})-(\d{{5,}})\b", re.I)
 
@@ -52,6 +55,12 @@ def ticket_by_headers(sess: Session, message_ids: Sequence[str]) -> Ticket | Non
     ):
         found.setdefault(str(mid).strip("<>"), tid)
     for mid in ids:
+        derived = DERIVED_ID.match(mid)
+        if derived and mid not in found:
+            row = sess.get(OutboxMessage, int(derived.group(1)))
+            stamp = f"{row.created_at:%Y%m%d%H%M%S}" if row is not None else None
+            if row is not None and row.ticket_id is not None and stamp == derived.group(2):
+                found[mid] = row.ticket_id
         if mid in found:
             return sess.get(Ticket, found[mid])
     return None

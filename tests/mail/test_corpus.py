@@ -316,3 +316,23 @@ def test_a_service_code_in_the_subject_classifies_the_ticket(mailworld: MailWorl
     mailworld.mail_in(raw)
     ticket = mailworld.ticket(mailworld.last().ticket_id)
     assert (ticket.title, ticket.service_id) == ("[WILMA] ei aukea", mailworld.service.id)
+
+
+def test_a_reply_to_outbox_mail_threads_by_the_senders_derived_message_id(mailworld: MailWorld):
+    """Outbox rows without a stored Message-ID are sent with one derived from the row."""
+    from servicedesk import db
+    from servicedesk.notifications.models import OutboxMessage
+    from servicedesk.notifications.sender import message_id
+
+    with db.unit_of_work(mailworld.app) as sess:
+        ack = sess.query(OutboxMessage).filter_by(ticket_id=mailworld.ticket_id).one()
+        ack.message_id = None
+        derived = message_id(ack.id, ack.created_at, "palvelupiste@kpk.example").strip("<>")
+        stale = message_id(ack.id, ack.created_at.replace(year=2001), "x@kpk.example").strip("<>")
+    gone = mailworld.eml("gmail_reply.eml").replace(mailworld.number.encode(), b"ei numeroa")
+    mailworld.mail_in(gone.replace(mailworld.ack_id.encode(), stale.encode()))
+    assert mailworld.last().outcome == "ticket"  # a made-up id finds nothing
+    raw = gone.replace(b"CAF3x", b"CAF3y").replace(mailworld.ack_id.encode(), derived.encode())
+    mailworld.mail_in(raw)
+    row = mailworld.last()
+    assert (row.outcome, row.ticket_id) == ("comment", mailworld.ticket_id), row.reason
