@@ -20,7 +20,7 @@ def test_the_corpus_is_all_here():
     assert len(names) >= 15
 
 
-@pytest.mark.parametrize("name", ["outlook_reply.eml", "gmail_reply.eml"])
+@pytest.mark.parametrize("name", ["outlook_reply.eml", "gmail_reply.eml", "apple_mail_reply.eml"])
 def test_a_requesters_reply_is_a_comment_without_the_quoted_history(mailworld: MailWorld, name):
     raw = mailworld.eml(name)
     out = mailworld.mail_in(raw)
