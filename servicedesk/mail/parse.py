@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
@@ -193,11 +194,11 @@ def _body(msg: Message, defects: list[str]) -> tuple[str, list[Part]]:
     plain: list[str] = []
     html: list[str] = []
     attachments: list[Part] = []
-    parts = msg.walk() if msg.is_multipart() else [msg]
-    for part in parts:
-        if part.is_multipart():
-            continue
+    for part in _leaves(msg):
         ctype = _content_type(part)
+        if ctype == "message/rfc822":
+            attachments.append(_forwarded(part))
+            continue
         try:
             disposition = (part.get_content_disposition() or "").lower()
         except Exception:
@@ -225,6 +226,30 @@ def _body(msg: Message, defects: list[str]) -> tuple[str, list[Part]]:
     else:
         text = ""
     return normalise_text(text), attachments
+
+
+def _leaves(msg: Message) -> Iterator[Message]:
+    """The parts that are not containers; a forwarded message (message/rfc822) is one part
+    (an attachment), not a source of body text."""
+    if _content_type(msg) == "message/rfc822" or not msg.is_multipart():
+        yield msg
+        return
+    payload = msg.get_payload()
+    for sub in payload if isinstance(payload, list) else []:
+        if isinstance(sub, Message):
+            yield from _leaves(sub)
+
+
+def _forwarded(part: Message) -> Part:
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    data = inner.as_bytes() if isinstance(inner, Message) else str(inner).encode()
+    subject = header_text(inner, "subject") if isinstance(inner, Message) else ""
+    return Part(
+        filename=_filename(part) or f"{one_line(subject)[:80] or 'message'}.eml",
+        content_type="message/rfc822",
+        data=data,
+    )
 
 
 def _default_name(content_type: str) -> str:

@@ -254,3 +254,19 @@ def test_the_automatic_answer_speaks_the_senders_language_or_all_three():
     assert every.subject.count(" / ") == 2
     assert all(word in every.body for word in ("Hei", "Hej", "Hello"))
     assert "automaattinen" in answer("something_new", "fi", "x").body  # unknown reason: generic
+
+
+def test_a_message_forwarded_as_an_attachment_is_kept_whole_not_read_as_the_body():
+    inner = b"From: x@y.fi\nSubject: Alkuperainen\nContent-Type: text/plain\n\nsisempi teksti\n"
+    raw = (
+        b"From: a@b.fi\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n"
+        b"--XX\nContent-Type: text/plain\n\nKatso liite.\n"
+        b"--XX\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+        + inner
+        + b"--XX--\n"
+    )
+    mail = parse(raw)
+    assert mail.text == "Katso liite."
+    (forwarded,) = mail.attachments
+    assert (forwarded.filename, forwarded.content_type) == ("Alkuperainen.eml", "message/rfc822")
+    assert b"sisempi teksti" in forwarded.data
