@@ -336,3 +336,23 @@ def test_a_reply_to_outbox_mail_threads_by_the_senders_derived_message_id(mailwo
     mailworld.mail_in(raw)
     row = mailworld.last()
     assert (row.outcome, row.ticket_id) == ("comment", mailworld.ticket_id), row.reason
+
+
+def test_an_attachment_over_the_limit_is_left_out_and_said_so(
+    mailworld: MailWorld, app, monkeypatch
+):
+    import dataclasses
+
+    from servicedesk import db
+    from servicedesk.attachments.models import Attachment
+
+    monkeypatch.setitem(
+        app.config, "SETTINGS", dataclasses.replace(app.config["SETTINGS"], attachment_max_bytes=75)
+    )
+    mailworld.mail_in(mailworld.eml("apple_mail_new.eml"))
+    row = mailworld.last()
+    assert row.outcome == "ticket"
+    assert row.reason.endswith("attachments not kept: virheloki tänään.txt (attachment_too_large)")
+    with db.unit_of_work(app) as sess:
+        kept = [a.filename for a in sess.query(Attachment).filter_by(ticket_id=row.ticket_id)]
+    assert kept == ["naytto.png"]  # 70 bytes: under the limit
