@@ -313,9 +313,3 @@ def html_to_text(html: str) -> str:
     parser.close()
     text = "".join(parser.out)
     return "\n".join(line.strip() for line in text.split("\n"))
-
-
-def recipients(headers: dict[str, str]) -> list[str]:
-    """Every address in To and Cc, lower-cased."""
-    values = [headers.get("to", ""), headers.get("cc", "")]
-    return [a.lower() for _, a in getaddresses([v for v in values if v]) if "@" in a]
