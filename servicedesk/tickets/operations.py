@@ -264,9 +264,7 @@ def _replay(sess: Session, actor: User, key: str, data: dict[str, Any]) -> Ticke
     return sess.get(Ticket, row.ticket_id) if row.ticket_id else None
 
 
-def _new_ticket(
-    sess: Session, actor: User, data: dict[str, Any], via: str | None = None
-) -> Ticket:
+def _new_ticket(sess: Session, actor: User, data: dict[str, Any], via: str | None = None) -> Ticket:
     desk = actor_side(actor) is Actor.DESK
     requester = _requester_for(sess, actor, data.get("requester_id"))
     service = _usable_service(sess, data["service_id"]) if data.get("service_id") else None
