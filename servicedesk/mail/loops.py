@@ -40,6 +40,10 @@ def automatic(
     loop = headers.get("x-loop", "").lower()
     if loop:
         return Automatic("x_loop", f"X-Loop: {loop[:100]} (a mail loop)", "ignored")
+    if content_type == "multipart/report" and "disposition-notification" in headers.get(
+        "content-type", ""
+    ):
+        return Automatic("read_receipt", "a read receipt (disposition-notification)", "ignored")
     if content_type == "multipart/report":
         return Automatic("bounce", "a delivery status report (multipart/report)", "quarantined")
     if local in _DAEMONS or headers.get("return-path", "").strip() == "<>":

@@ -213,6 +213,13 @@ def test_a_new_message_keeps_its_forwarded_history():
         ({}, "postmaster@b.fi", "text/plain", "bounce", "quarantined"),
         ({"return-path": "<>"}, "a@b.fi", "text/plain", "bounce", "quarantined"),
         ({}, "a@b.fi", "multipart/report", "bounce", "quarantined"),
+        (
+            {"content-type": "multipart/report; report-type=disposition-notification"},
+            "a@b.fi",
+            "multipart/report",
+            "read_receipt",
+            "ignored",
+        ),
         ({}, "Palvelupiste@KPK.example", "text/plain", "own_address", "ignored"),
     ],
 )
