@@ -356,3 +356,35 @@ def test_an_attachment_over_the_limit_is_left_out_and_said_so(
     with db.unit_of_work(app) as sess:
         kept = [a.filename for a in sess.query(Attachment).filter_by(ticket_id=row.ticket_id)]
     assert kept == ["naytto.png"]  # 70 bytes: under the limit
+
+
+def test_a_colleague_in_the_same_organisation_gets_a_ticket_of_their_own(
+    mailworld: MailWorld, make
+):
+    """Same organisation is not enough: an end user sees only their own tickets."""
+    from catalog.organisations.models import Organisation
+
+    org = make.sess.get(Organisation, mailworld.requester.organisation_id)
+    colleague = make.user("end_user", org=org)
+    email = colleague.email
+    raw = mailworld.eml("gmail_reply.eml").replace(
+        b"Maija Virtanen <maija.virtanen@orivesi.example>", f"Kollega <{email}>".encode()
+    )
+    mailworld.mail_in(raw)
+    row = mailworld.last()
+    assert row.outcome == "ticket" and row.ticket_id != mailworld.ticket_id
+    assert "thread_refused" in row.reason
+    assert mailworld.comments() == []
+    assert mailworld.ticket(row.ticket_id).requester_id == colleague.id
+
+
+def test_an_agents_mail_reply_is_the_desks_public_reply(mailworld: MailWorld):
+    raw = mailworld.eml("gmail_reply.eml").replace(
+        b"Maija Virtanen <maija.virtanen@orivesi.example>",
+        f"Agentti <{mailworld.agent.email}>".encode(),
+    )
+    mailworld.mail_in(raw)
+    row = mailworld.last()
+    assert row.outcome == "comment", row.reason
+    (comment,) = mailworld.comments()
+    assert comment.author_id == mailworld.agent.id and not comment.internal
