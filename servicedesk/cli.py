@@ -553,7 +553,8 @@ def scheduler(once: bool) -> None:
         )
     sched = build_scheduler(app, blocking=True)
     previous = signal.signal(signal.SIGTERM, _stop)
-    click.echo("Scheduler running: " + ", ".join(j.id for j in JOBS) + ". Ctrl-C stops it.")
+    running = ", ".join(j.id for j in JOBS if j.applies(app))
+    click.echo(f"Scheduler running: {running}. Ctrl-C stops it.")
     try:
         sched.start()  # blocks until interrupted
     except (KeyboardInterrupt, SystemExit):
@@ -627,6 +628,16 @@ def _register_i18n() -> None:
 
 
 _register_i18n()
+
+
+def _register_mail() -> None:
+    from servicedesk.mail.cli import mail, mail_in
+
+    main.add_command(mail_in)
+    main.add_command(mail)
+
+
+_register_mail()
 
 
 if __name__ == "__main__":  # `python -m servicedesk.cli` from a worktree

@@ -55,6 +55,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicedesk import db
+from servicedesk.mail.imap import imap_poll_job
 from servicedesk.notifications.sender import send_outbox_job
 from sla.jobs import auto_close_job, renewal_reminders_job, sweep_job
 
@@ -86,6 +87,11 @@ class JobSpec:
     misfire_grace_time: int = DEFAULT_MISFIRE_GRACE_SECONDS
     #: Interval jobs first run at start-up (catching up after downtime), not one interval later.
     run_at_start: bool = True
+    #: Whether the job applies to this configuration (e.g. the IMAP poll needs IMAP_HOST).
+    enabled: Callable[[Any], bool] | None = field(default=None, hash=False)
+
+    def applies(self, app: Flask) -> bool:
+        return self.enabled is None or bool(self.enabled(app.config["SETTINGS"]))
 
 
 #: Every job of the scheduler, in the order `--once` runs them.
@@ -95,6 +101,12 @@ JOBS: list[JobSpec] = [
     JobSpec("auto-close", auto_close_job, {"trigger": "interval", "minutes": 15}),
     JobSpec(
         "renewal-reminders", renewal_reminders_job, {"trigger": "cron", "hour": 7, "minute": 0}
+    ),
+    JobSpec(
+        "imap-poll",
+        imap_poll_job,
+        {"trigger": "interval", "seconds": 60},
+        enabled=lambda settings: bool(settings.imap_host),
     ),
 ]
 
@@ -148,7 +160,8 @@ def run_job(app: Flask, spec: JobSpec) -> Outcome:
 
 def run_all_once(app: Flask, jobs: Sequence[JobSpec] | None = None) -> dict[str, Outcome]:
     """Every job once, in order (`servicedesk scheduler --once`: cron, tests)."""
-    return {spec.id: run_job(app, spec) for spec in (JOBS if jobs is None else jobs)}
+    specs = JOBS if jobs is None else jobs
+    return {spec.id: run_job(app, spec) for spec in specs if spec.applies(app)}
 
 
 def build_scheduler(
@@ -174,6 +187,8 @@ def build_scheduler(
         timezone=SCHEDULER_TIMEZONE,
     )
     for spec in JOBS if jobs is None else jobs:
+        if not spec.applies(app):
+            continue
         options: dict[str, Any] = dict(spec.trigger)
         if spec.run_at_start and options.get("trigger") == "interval":
             options.setdefault("next_run_time", datetime.now(UTC))

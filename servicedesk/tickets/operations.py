@@ -204,10 +204,13 @@ def create_ticket(
     data: dict[str, Any],
     *,
     idempotency_key: str | None = None,
+    via: str | None = None,
 ) -> tuple[Ticket, bool]:
     """Create a ticket; with an idempotency key a retry returns the first ticket.
 
-    Returns (ticket, created): created is False for a replayed request.
+    `via` is the channel of an intake path that is not the API (e-mail), set by that
+    code path, never by a request body. Returns (ticket, created): created is False for
+    a replayed request.
     """
     if actor.role_enum not in (*CUSTOMER_ROLES, Role.AGENT, Role.ADMIN):
         raise Forbidden("Your role does not file tickets.")
@@ -223,7 +226,7 @@ def create_ticket(
                 )
             return found, False
 
-    ticket = _new_ticket(sess, actor, data)
+    ticket = _new_ticket(sess, actor, data, via)
     if key_id is not None:
         sess.execute(
             update(IdempotencyKey).where(IdempotencyKey.id == key_id).values(ticket_id=ticket.id)
@@ -262,7 +265,7 @@ def _replay(sess: Session, actor: User, key: str, data: dict[str, Any]) -> Ticke
     return sess.get(Ticket, row.ticket_id) if row.ticket_id else None
 
 
-def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
+def _new_ticket(sess: Session, actor: User, data: dict[str, Any], via: str | None = None) -> Ticket:
     desk = actor_side(actor) is Actor.DESK
     requester = _requester_for(sess, actor, data.get("requester_id"))
     service = _usable_service(sess, data["service_id"]) if data.get("service_id") else None
@@ -297,6 +300,8 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any]) -> Ticket:
     channel = data.get("channel") or "api"
     if not desk and channel not in ("api", "portal"):
         channel = "api"
+    if via is not None:
+        channel = via
     # Everything is decided before the ticket is written (route, clocks, next due instant),
     # from near-static facts: one INSERT for the ticket, one for its events, one for its clocks.
     ticket = Ticket(

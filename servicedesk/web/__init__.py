@@ -16,6 +16,7 @@ PAGE_MODULES = (
     "servicedesk.web.intake",
     "servicedesk.web.supplier",
     "servicedesk.web.canned_admin",
+    "servicedesk.web.mail_admin",
 )
 
 

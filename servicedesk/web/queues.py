@@ -201,6 +201,7 @@ def _work_links(user: Any) -> list[dict[str, Any]]:
         links.append(("web.new_ticket", _("Log a call")))
     if user.role_enum is Role.ADMIN:
         links.append(("web.canned_replies", _("Canned replies")))
+        links.append(("web.inbound_mail", _("Incoming mail")))
     return [
         {
             "label": label,

@@ -9,12 +9,20 @@ from typing import Any
 
 import pytest
 
+from servicedesk.mail.intake import receive
 from tests.browser import scenario as sc
 from tests.browser.conftest import NARROW, Contexts, axe_violations, login
 from tests.browser.test_walks import choose, fill, form_of, submit, ticket_path
 from tests.web.conftest import PASSWORD
 
 BROWSER_LOCALE = {"fi": "fi-FI", "en": "en-GB"}
+#: Incoming mail for the admin page: an unknown sender (answered) and a bounce (quarantined).
+INCOMING_MAIL = (
+    b"From: Ville <ville@gmail.example>\nSubject: <b>Apua</b>\n"
+    b"Message-ID: <a11y.1@gmail.example>\n\nApua.\n",
+    b"From: MAILER-DAEMON@mx.kpk.example\nSubject: Undelivered Mail Returned to Sender\n"
+    b"Message-ID: <a11y.2@mx.kpk.example>\nContent-Type: multipart/report; boundary=B\n\n--B--\n",
+)
 
 
 class Audit:
@@ -115,6 +123,15 @@ def test_every_page_of_the_walks_has_no_serious_accessibility_violation(
     audit.check(admin, "new canned reply")
     submit(admin.locator("main form").last)
     audit.check(admin, "new canned reply refused with errors")
+    for raw in INCOMING_MAIL:
+        receive(make.app, raw, "pipe")
+    admin.goto("/desk/admin/inbound-mail")
+    assert admin.locator("main table tbody tr").count() == 1, "no quarantined mail listed"
+    audit.check(admin, "incoming mail: the quarantine")
+    admin.goto("/desk/admin/inbound-mail?outcome=auto_answer")
+    audit.check(admin, "incoming mail: automatic answers")
+    submit(admin.locator("main table form").first)
+    audit.check(admin, "incoming mail: processed again")
 
     supplier = pages.new_page(locale=browser_locale)
     login(supplier, world.supplier_agent)
