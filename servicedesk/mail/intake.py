@@ -287,8 +287,9 @@ def _new_ticket(
         "service_id": service.id if service else None,
     }
     ticket, _ = create_ticket(sess, user, data, via="email")
-    if mail.message_id:
-        ticket.mail_message_id = mail.message_id[:250]
+    if mail.message_id and len(mail.message_id) <= 248:
+        # In header form, as outgoing mail threads on it (`notifications.threads`).
+        ticket.mail_message_id = f"<{mail.message_id}>"
     skipped = _attach(sess, mail, ticket, user, None)
     _set(row, "ticket", f"new ticket {ticket.number} from {mail.sender}{note}{skipped}")
     row.ticket_id = ticket.id

@@ -95,7 +95,7 @@ def test_apple_mail_files_a_ticket_with_its_attachments(mailworld: MailWorld):
     assert ticket.channel == "email"
     assert ticket.requester_id == mailworld.requester.id
     assert (ticket.impact, ticket.urgency) == ("medium", "medium")
-    assert ticket.mail_message_id == "7A1F3E5C-2B4D-4E6F-8A9B-0C1D2E3F4A5B@orivesi.example"
+    assert ticket.mail_message_id == "<7A1F3E5C-2B4D-4E6F-8A9B-0C1D2E3F4A5B@orivesi.example>"
     assert "näyttö välkkyy" in ticket.description
     with db.unit_of_work(mailworld.app) as sess:
         files = {a.filename: a for a in sess.query(Attachment).filter_by(ticket_id=ticket.id)}
@@ -105,6 +105,14 @@ def test_apple_mail_files_a_ticket_with_its_attachments(mailworld: MailWorld):
         assert all(
             not a.internal and a.uploaded_by_id == mailworld.requester.id for a in files.values()
         )
+        # The acknowledgement answers the requester's own mail: their client threads it.
+        from servicedesk.notifications.models import OutboxMessage
+
+        ack = sess.query(OutboxMessage).filter_by(
+            ticket_id=ticket.id, recipient=mailworld.requester.email
+        ).one()
+        assert ack.in_reply_to == "<7A1F3E5C-2B4D-4E6F-8A9B-0C1D2E3F4A5B@orivesi.example>"
+        assert f"[{ticket.number}]" in ack.subject
 
 
 def test_rfc2047_subjects_decode(mailworld: MailWorld):
