@@ -173,6 +173,7 @@ def init_api(app: Flask) -> Api:
     from catalog.routing_rules.api import blp as routing_blp
     from catalog.services.api import blp as services_blp
     from catalog.suppliers.api import blp as suppliers_blp
+    from servicedesk.attachments.api import blp as attachments_blp
     from servicedesk.canned.api import blp as canned_blp
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.tickets.api import blp as tickets_blp
@@ -194,6 +195,7 @@ def init_api(app: Flask) -> Api:
         escalations_blp,
         sla_blp,
         canned_blp,
+        attachments_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api
