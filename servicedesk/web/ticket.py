@@ -371,12 +371,13 @@ def render_page(
 
 
 def size_words(size: int) -> str:
-    """A file size for people: bytes, kB or MB, in the page's language's number format."""
-    if size < 1000:
+    """A file size for people: bytes, kB or MB (of 1024, as file managers count), in the
+    page's language's number format."""
+    if size < 1024:
         return _("%(n)s bytes", n=format_decimal(size))
-    if size < 1000 * 1000:
-        return _("%(n)s kB", n=format_decimal(round(size / 1000, 1)))
-    return _("%(n)s MB", n=format_decimal(round(size / 1000 / 1000, 1)))
+    if size < 1024 * 1024:
+        return _("%(n)s kB", n=format_decimal(round(size / 1024, 1)))
+    return _("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1)))
 
 
 def _attachment_row(attachment: Attachment) -> dict[str, Any]:

@@ -144,7 +144,7 @@ def test_a_file_over_the_limit_keeps_the_text_and_stores_nothing(
     resp = send(desk_browser, tid, "reply", b"a" * 1001, "iso.txt")
     assert resp.status_code == 413
     page = text_of(resp.get_data(as_text=True))
-    assert "The file is too large: at most 1 kB." in page
+    assert "The file is too large: at most 1,000 bytes." in page
     assert "Liitteenä loki." in page  # the typed text is kept
     resp = send(desk_browser, tid, "reply", b"a" * 200_000, "iso.txt")
     assert resp.status_code == 413
