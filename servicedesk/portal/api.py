@@ -53,6 +53,7 @@ def _organisation_asked(user: User, organisation_id: int | None) -> int | None:
 class PortalServices(MethodView):
     @blp.arguments(ServicesArgs, location="query")
     @blp.response(200, ServicesOut)
+    @blp.doc(responses={"404": "NOT_FOUND"})  # an organisation_id the caller may not see
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The services the caller's organisation may file tickets for today.
 
