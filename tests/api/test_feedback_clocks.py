@@ -185,3 +185,27 @@ def test_the_agreement_api_takes_and_returns_a_lines_ticket_type(client, make, d
         )
         fields = assert_error(resp, 422)["details"]["fields"]
         assert "ticket_type" in json.dumps(fields), (wrong, fields)
+
+
+def test_feedback_made_an_incident_starts_the_incidents_clocks_from_then(
+    client, make, dbs, admin, desk, calendar_id
+):
+    requester = customer(client, make, dbs, admin, desk, lines(calendar_id, 120, 960))
+    ticket = file(client, requester, desk["service"], "feedback")
+    agent = make.auth(desk["agent"])
+    at = datetime(2026, 11, 23, 10, 0, tzinfo=HKI).astimezone(UTC)
+    with frozen_now(at):
+        etag = client.get(f"/api/v1/tickets/{ticket['id']}", headers=agent).headers["ETag"]
+        resp = client.patch(
+            f"/api/v1/tickets/{ticket['id']}",
+            json={"type": "incident"},
+            headers={**agent, "If-Match": etag},
+        )
+    assert resp.status_code == 200, resp.get_json()
+    clocks = {c["kind"]: c for c in resp.get_json()["sla"]["clocks"]}
+    assert {k: c["target_minutes"] for k, c in clocks.items()} == {
+        "response": 120,
+        "resolution": 960,
+    }
+    # Counted from the type change (10:00), not from the receipt (09:00): due 12:00.
+    assert clocks["response"]["due_at"] == "2026-11-23T10:00:00Z"
