@@ -173,9 +173,11 @@ def init_api(app: Flask) -> Api:
     from catalog.routing_rules.api import blp as routing_blp
     from catalog.services.api import blp as services_blp
     from catalog.suppliers.api import blp as suppliers_blp
+    from servicedesk.attachments.api import blp as attachments_blp
     from servicedesk.canned.api import blp as canned_blp
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.mail.api import blp as inbound_mail_blp
+    from servicedesk.portal.api import blp as portal_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
@@ -196,6 +198,8 @@ def init_api(app: Flask) -> Api:
         sla_blp,
         canned_blp,
         inbound_mail_blp,
+        attachments_blp,
+        portal_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

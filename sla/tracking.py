@@ -231,7 +231,11 @@ def _new_clock(
 
 
 def current_promise(sess: Session, ticket: Ticket) -> PromiseLine | None:
-    return promise_for(sess, ticket.agreement_version_id, ticket.service, ticket.priority)
+    """The ticket's promise line: for its service, priority and type (feedback has one only
+    where the agreement promises something for feedback)."""
+    return promise_for(
+        sess, ticket.agreement_version_id, ticket.service, ticket.priority, ticket.type
+    )
 
 
 def next_due(clocks: Iterable[SlaClock]) -> datetime | None:
@@ -350,14 +354,20 @@ def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at:
 
 
 def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) -> None:
-    """Priority (or service) changed: open clocks switch to the new promise's targets.
+    """Priority, service or type changed: open clocks switch to the new promise's targets.
 
     Elapsed time is kept; due, warning and breach instants are recomputed (SLA.md).
-    A clock whose new promise line has no such target keeps its old one.
+    A clock whose new promise line has no such target keeps its old one. A ticket made
+    feedback with no promise for feedback runs no clocks: its open ones are cancelled.
     """
     promise = current_promise(sess, ticket)
     existing = clocks_of(sess, ticket)
     if promise is None:
+        if ticket.type == "feedback":
+            for clock in existing:
+                if phase(clock) in OPEN_PHASES:
+                    append(sess, clock, EventType.CANCEL, at, "feedback: no promise for it")
+            update_next_due(sess, ticket)
         return
     if not existing:
         on_received_late(sess, ticket, promise, at)

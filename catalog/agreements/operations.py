@@ -103,6 +103,7 @@ def _promise_defaults() -> dict[str, Any]:
         "warning_percent": 80,
         "compliance_percent": 95,
         "calendar_id": 0,
+        "ticket_type": None,
     }
 
 
@@ -189,6 +190,7 @@ def update_version(
                         "calendar_id",
                         "warning_percent",
                         "compliance_percent",
+                        "ticket_type",
                     )
                 }
                 for p in version.promises

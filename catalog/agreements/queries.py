@@ -77,6 +77,7 @@ def promise_line(row: ServicePromise) -> PromiseLine:
         calendar_id=row.calendar_id,
         warning_percent=row.warning_percent,
         compliance_percent=row.compliance_percent,
+        ticket_type=row.ticket_type,
     )
 
 
@@ -96,9 +97,14 @@ def promise_lines(sess: Session, version_id: int) -> tuple[PromiseLine, ...]:
 
 
 def promise_for(
-    sess: Session, version_id: int | None, service: Service | None, priority: str
+    sess: Session,
+    version_id: int | None,
+    service: Service | None,
+    priority: str,
+    ticket_type: str | None = None,
 ) -> PromiseLine | None:
-    """The most specific promise line of the version for the ticket (None: "no promise")."""
+    """The most specific promise line of the version for the ticket (None: "no promise");
+    feedback only ever gets a feedback line (`catalog.promises.find_promise`)."""
     if version_id is None:
         return None
     return find_promise(
@@ -106,4 +112,5 @@ def promise_for(
         service_id=service.id if service else None,
         family=service.family if service else None,
         priority=priority,
+        ticket_type=ticket_type,
     )

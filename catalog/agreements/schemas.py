@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from catalog.agreements.models import INVOICING_PERIODS, PRICE_MODELS
+from catalog.promises import LINE_TICKET_TYPES
 from catalog.services.models import SERVICE_FAMILIES
 from servicedesk.schemas import QueryArgs, StrictSchema, UTCDateTimeField
 from servicedesk.tickets.priority import PRIORITIES
@@ -37,6 +38,15 @@ class PromiseIn(StrictSchema):
     calendar_id = ma.fields.Integer(required=True, allow_none=True)
     warning_percent = ma.fields.Integer(load_default=80)
     compliance_percent = ma.fields.Decimal(load_default=95, places=2)
+    ticket_type = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(LINE_TICKET_TYPES),
+        metadata={
+            "description": "null: the line serves incidents, service requests and change "
+            'needs; "feedback": feedback only (feedback without such a line runs no clocks).'
+        },
+    )
 
 
 class VersionIn(StrictSchema):
@@ -80,6 +90,9 @@ class PromiseOut(ma.Schema):
     warning_percent = ma.fields.Integer()
     # places: the default (95) reads "95.00" on creation as on any later read
     compliance_percent = ma.fields.Decimal(as_string=True, places=2)
+    ticket_type = ma.fields.String(
+        allow_none=True, metadata={"description": "null: every type but feedback; feedback"}
+    )
 
 
 class VersionOut(ma.Schema):

@@ -47,18 +47,22 @@ class Offers:
     services: list[Offer]
 
 
-def offers_for(sess: Session, user: User, at: datetime | None = None) -> Offers:
-    """What `user`'s organisation may file today, service by service (not retired ones)."""
+def offers_for(
+    sess: Session, user: User, at: datetime | None = None, *, organisation_id: int | None = None
+) -> Offers:
+    """What `user`'s organisation (or `organisation_id`, which the desk asks about: the
+    caller checks it may) may file today, service by service (not retired ones)."""
     at = at or utcnow()
+    organisation_id = user.organisation_id if organisation_id is None else organisation_id
     day = local_date(at)
     services = list(
         sess.scalars(select(Service).where(Service.retired_at.is_(None)).order_by(Service.code))
     )
-    if user.organisation_id is None:
+    if organisation_id is None:
         refusal = Refusal(RefusalReason.NOT_OWNER, "Your account belongs to no organisation.")
         return Offers(refusal, [])
-    ownership = ownership_status_of(sess, user.organisation_id, day)
-    versions = version_facts(sess, user.organisation_id)
+    ownership = ownership_status_of(sess, organisation_id, day)
+    versions = version_facts(sess, organisation_id)
     org_level = check_entitlement(ownership, versions, None, day)
     if isinstance(org_level, Refusal):
         return Offers(org_level, [])

@@ -331,7 +331,7 @@ def _new_ticket(sess: Session, actor: User, data: dict[str, Any], via: str | Non
     decision = _decide(sess, ticket)
     routing.apply_decision(ticket, decision)
     clocks = tracking.clocks_at_receipt(
-        sess, promise_for(sess, version_id, service, priority), received
+        sess, promise_for(sess, version_id, service, priority, ticket.type), received
     )
     tracking.set_due(ticket, tracking.next_due(clocks))
     ticket.number = next_ticket_number(sess, received.year)
@@ -444,20 +444,19 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
     before = {f: _plain(getattr(ticket, f)) for f in _TRACKED}
     now = utcnow()
     reroute = False
+    new_type = str(getattr(changes.get("type"), "value", changes.get("type")) or ticket.type)
     if "service_id" in changes and changes["service_id"] != ticket.service_id:
         service = _usable_service(sess, changes["service_id"]) if changes["service_id"] else None
-        entitled_version(
-            sess,
-            ticket.organisation_id,
-            service,
-            ticket.received_at,
-            str(changes.get("type") or ticket.type),
-        )
+        entitled_version(sess, ticket.organisation_id, service, ticket.received_at, new_type)
         ticket.service_id = service.id if service else None
         ticket.service = service
         if service is not None:
             ticket.provider = service.provider
         reroute = True
+    elif new_type != ticket.type and ticket.service_id is not None:
+        # A change need made an incident (say) must pass the gate as one: the service must
+        # be in the agreement and started, as for a new incident.
+        entitled_version(sess, ticket.organisation_id, ticket.service, ticket.received_at, new_type)
     for field in ("title", "description", "type"):
         if field in changes:
             setattr(ticket, field, changes[field])
@@ -495,14 +494,17 @@ def update_ticket(sess: Session, actor: User, ticket: Ticket, changes: dict[str,
         if leg is not None and after["status"] in (Status.RESOLVED.value, Status.CANCELLED.value):
             leg.status, leg.ended_at = "closed", now  # the open leg ends with the ticket
         tracking.on_status_change(sess, ticket, before["status"], after["status"], now)
-    if "priority" in diff or "service_id" in diff:
-        what = "priority" if "priority" in diff else "service"
-        tracking.on_targets_changed(sess, ticket, now, f"{what} changed")
+    if {"priority", "service_id", "type"} & set(diff):
+        what = next(f for f in ("priority", "service_id", "type") if f in diff)
+        why = {"priority": "priority", "service_id": "service", "type": "type"}[what]
+        tracking.on_targets_changed(sess, ticket, now, f"{why} changed")
     return ticket
 
 
 #: The PATCH fields whose change may move the ticket's clocks.
-_MOVES_CLOCKS = frozenset({"status", "priority", "impact", "urgency", "service_id", "assignee_id"})
+_MOVES_CLOCKS = frozenset(
+    {"status", "priority", "impact", "urgency", "service_id", "assignee_id", "type"}
+)
 
 _TRACKED = (
     "title",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +27,11 @@ from catalog.groups.models import ResolverGroup, group_members
 from catalog.services.models import Service
 from catalog.suppliers.models import Supplier
 from servicedesk import access, db
+from servicedesk.attachments import serving, storage
+from servicedesk.attachments.access import attachment_for, visible_attachments
+from servicedesk.attachments.api import FORM_OVERHEAD
+from servicedesk.attachments.models import Attachment
+from servicedesk.attachments.operations import add_attachment
 from servicedesk.canned import queries as canned_queries
 from servicedesk.canned.render import render as render_canned
 from servicedesk.db import utcnow
@@ -344,6 +349,8 @@ def render_page(
         "legs": legs,
         "open_leg": open_leg,
         "items": timeline.build(sess, user, ticket, locale),
+        "attachments": [_attachment_row(a) for a in visible_attachments(sess, user, ticket)],
+        "attachment_limit": size_words(storage.max_bytes()),
         "sla": sla,
         "clocks": _clock_rows(sla, {leg.id: leg for leg in legs}, supplier_view),
         "time_split": timeline.time_split_words(sla.get("time_split"))
@@ -361,6 +368,29 @@ def render_page(
         "ESCALATION_STATUS_LABELS": ESCALATION_STATUS_LABELS,
     }
     return render_template(template, **context), status
+
+
+def size_words(size: int) -> str:
+    """A file size for people: bytes, kB or MB (of 1024, as file managers count), in the
+    page's language's number format."""
+    if size < 1024:
+        return _("%(n)s bytes", n=format_decimal(size))
+    if size < 1024 * 1024:
+        return _("%(n)s kB", n=format_decimal(round(size / 1024, 1)))
+    return _("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1)))
+
+
+def _attachment_row(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": size_words(attachment.size),
+        "internal": attachment.internal,
+        "comment_id": attachment.comment_id,
+        "uploaded_by": attachment.uploaded_by.name if attachment.uploaded_by else None,
+        "created_at": attachment.created_at,
+    }
 
 
 def _back(ticket: Ticket, anchor: str = "") -> Response:
@@ -401,6 +431,56 @@ def ticket(ticket_id: int) -> Any:
 # --- replies, notes, canned replies, the supplier thread -------------------------------------
 
 
+#: The forms that may carry a file: their requests may be as large as an attachment.
+_UPLOAD_ENDPOINTS = frozenset({"web.ticket_reply", "web.ticket_thread", "web.ticket_canned"})
+
+
+@bp.before_app_request
+def _upload_limit() -> None:
+    """Before the CSRF check reads the form: a form with a file may be as large as an
+    attachment (not the 1 MiB of other requests); a larger one is refused unread (413)."""
+    if request.method != "POST" or request.endpoint not in _UPLOAD_ENDPOINTS:
+        return
+    limit = storage.max_bytes()
+    request.max_content_length = limit + FORM_OVERHEAD
+    if request.content_length is not None and request.content_length > limit + FORM_OVERHEAD:
+        raise storage.AttachmentTooLarge(
+            _("The file is too large: at most %(size)s.", size=size_words(limit)),
+            details={"max_bytes": limit},
+        )
+
+
+def _attach(sess: Session, user: User, ticket: Ticket, form: Any, comment: Comment) -> None:
+    """The form's file, if one was chosen, on the comment just written (its rules:
+    `attachments.operations`); a refusal undoes the comment too (nothing is committed)."""
+    upload = form.file.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return
+    try:
+        add_attachment(
+            sess, user, ticket, data=upload.read(), filename=upload.filename, comment_id=comment.id
+        )
+    except storage.AttachmentTooLarge as exc:
+        limit = exc.details.get("max_bytes", storage.max_bytes())
+        message = _("The file is too large: at most %(size)s.", size=size_words(limit))
+        raise storage.AttachmentTooLarge(message, details={"fields": {"file": [message]}}) from exc
+    except ApiError as exc:
+        if "file" in ((exc.details or {}).get("fields") or {}):
+            message = _("The file is empty.")
+            raise ApiError(
+                message, status=exc.status, details={"fields": {"file": [message]}}
+            ) from exc
+        raise
+
+
+@bp.get("/desk/attachments/<int:attachment_id>")
+@desk_required
+def desk_attachment(attachment_id: int) -> Response:
+    """Download a file of a ticket the user may see, by the API's rule and headers."""
+    sess = db.session()
+    return serving.download_response(sess, attachment_for(sess, _user(), attachment_id))
+
+
 @bp.post("/desk/tickets/<int:ticket_id>/reply")
 @desk_required
 def ticket_reply(ticket_id: int) -> Any:
@@ -419,14 +499,13 @@ def ticket_reply(ticket_id: int) -> Any:
     try:
         quote_of = form.quote_of.data or ""
         if not note and quote_of.isdigit():
-            source = sess.scalar(
-                queries.comments_of(user, t).where(Comment.id == int(quote_of))
-            )
+            source = sess.scalar(queries.comments_of(user, t).where(Comment.id == int(quote_of)))
             if source is None:
                 raise NotFound(f"No supplier message {quote_of} on this ticket.")
-            operations.publish_supplier_message(sess, user, t, source, form.body.data)
+            comment = operations.publish_supplier_message(sess, user, t, source, form.body.data)
         else:
-            operations.add_comment(sess, user, t, form.body.data, internal=note)
+            comment = operations.add_comment(sess, user, t, form.body.data, internal=note)
+        _attach(sess, user, t, form, comment)
     except ApiError as exc:
         _refusal(form, exc)
         return render_page(t, status=exc.status, failed=form)
@@ -481,12 +560,13 @@ def ticket_thread(ticket_id: int) -> Any:
         return render_page(t, status=422, failed=form)
     try:
         if user.role_enum is Role.SUPPLIER_AGENT:
-            operations.add_comment(sess, user, t, form.body.data, internal=False)
+            comment = operations.add_comment(sess, user, t, form.body.data, internal=False)
         else:
             leg = operations.open_escalation(sess, t)
             if leg is None:
                 abort(409, description=_("The ticket is not with a supplier now."))
-            operations.add_supplier_message(sess, user, t, leg, form.body.data)
+            comment = operations.add_supplier_message(sess, user, t, leg, form.body.data)
+        _attach(sess, user, t, form, comment)
     except ApiError as exc:
         _refusal(form, exc)
         return render_page(t, status=exc.status, failed=form)
@@ -615,7 +695,10 @@ def ticket_reclassify(ticket_id: int) -> Any:
 
 
 def _render_preview(
-    t: Ticket, form: EscalateForm, plan: escalations.HandOff, status: int = 200,
+    t: Ticket,
+    form: EscalateForm,
+    plan: escalations.HandOff,
+    status: int = 200,
     stale: list[str] | None = None,
 ) -> tuple[str, int]:
     sess = db.session()
@@ -680,9 +763,7 @@ def _int(value: Any) -> int | None:
 
 
 def _leg_of(t: Ticket, leg_id: int) -> Escalation:
-    leg = next(
-        (e for e in escalations.legs_for(db.session(), _user(), t) if e.id == leg_id), None
-    )
+    leg = next((e for e in escalations.legs_for(db.session(), _user(), t) if e.id == leg_id), None)
     if leg is None:
         raise NotFound(f"No escalation {leg_id} on this ticket.")
     return leg

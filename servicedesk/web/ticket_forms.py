@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -34,6 +35,8 @@ class ReplyForm(PageForm):
     #: Set when the reply quotes a supplier message: sending publishes that message as quoted.
     quote_of = HiddenField()
     canned = SelectField(_l("Canned reply"), choices=[], validate_choice=False, id="reply-canned")
+    #: Optional: goes with the reply or the note (internal with the note).
+    file = FileField(_l("Attach a file"), validators=[Optional()], id="reply-file")
 
 
 class StatusForm(PageForm):
@@ -82,3 +85,5 @@ class ThreadForm(PageForm):
         validators=[DataRequired(), Length(max=MAX_TEXT)],
         id="thread-body",
     )
+    #: Optional: goes with the thread message (never to the customer).
+    file = FileField(_l("Attach a file"), validators=[Optional()], id="thread-file")

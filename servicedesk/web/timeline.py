@@ -273,6 +273,9 @@ def describe_event(ev: TicketEvent, names: Names) -> tuple[str, list[str]]:
         if kind == "sla_warning":
             return _("SLA warning: the %(clock)s clock is close to its target", clock=clock), []
         return _("SLA breach: the %(clock)s clock missed its target", clock=clock), []
+    if kind == "attachment_added":
+        lines = [_("internal: the customer does not see it")] if data.get("internal") else []
+        return _("File attached: %(name)s", name=data.get("filename") or ""), lines
     if kind == "commented":
         if data.get("escalation_id"):
             return _("Supplier message added"), []

@@ -135,6 +135,7 @@ def test_an_admin_creates_a_version_with_phased_services_promises_and_prices(
         "calendar_id": calendar["id"],
         "warning_percent": 80,
         "compliance_percent": "95.00",
+        "ticket_type": None,
     }
     assert (wilma_p2["service_id"], wilma_p2["update_minutes"]) == (wilma.id, 120)
     assert (wilma_p2["warning_percent"], wilma_p2["compliance_percent"]) == (75, "97.50")

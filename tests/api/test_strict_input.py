@@ -48,8 +48,16 @@ def operations(client, method: str) -> list[str]:
     return sorted(
         re.sub(r"{[^}]+}", "1", path)
         for path, ops in paths.items()
-        if method in ops and (method != "post" or "requestBody" in ops[method])
+        if method in ops
+        and (method != "post" or "requestBody" in ops[method])
+        and _reads_json(ops[method])
     )
+
+
+def _reads_json(operation: dict[str, Any]) -> bool:
+    """False for a multipart upload (attachments): a JSON body is 415 there, unread."""
+    body = operation.get("requestBody")
+    return body is None or "application/json" in body["content"]
 
 
 def post_raw(client, url: str, raw: str, headers: dict[str, str] | None = None) -> Any:
