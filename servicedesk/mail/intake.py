@@ -30,7 +30,7 @@ from catalog.gate import Refusal
 from catalog.services.models import Service
 from servicedesk import db
 from servicedesk.access import ticket_scope
-from servicedesk.attachments.storage import store as store_attachment
+from servicedesk.attachments.operations import add_attachment
 from servicedesk.config import Settings
 from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import CUSTOMER_ROLES
@@ -318,13 +318,14 @@ def _attach(
     for part in mail.attachments:
         try:
             with sess.begin_nested():
-                store_attachment(
+                # The API's rules and its `attachment_added` event, as for an upload.
+                add_attachment(
                     sess,
-                    ticket=ticket,
+                    user,
+                    ticket,
                     data=part.data,
                     filename=part.filename,
-                    uploader=user,
-                    comment=comment,  # type: ignore[arg-type]
+                    comment_id=getattr(comment, "id", None),
                 )
         except ApiError as exc:
             skipped.append(f"{part.filename} ({exc.code})")

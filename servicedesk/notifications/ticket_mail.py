@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -136,6 +136,37 @@ def _forget(sess: Session, trans: Any) -> None:
     if trans.parent is None:  # the outermost transaction ended (committed or rolled back)
         sess.info.pop(_NOTES, None)
         sess.info.pop(_APP, None)
+        sess.info.pop(_SAVED, None)
+
+
+# A SAVEPOINT that rolls back takes its notes with it (e-mail-in places a mail in one: a
+# ticket that is rolled back there must not be announced at the commit).
+_SAVED = "ticket_mail_savepoints"  # sess.info: {id(savepoint): the notes when it began}
+
+
+def _copy(notes: dict[int, _Noted]) -> dict[int, _Noted]:
+    return {
+        tid: replace(
+            n,
+            comments=list(n.comments),
+            statuses=list(n.statuses),
+            assignments=list(n.assignments),
+        )
+        for tid, n in notes.items()
+    }
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _remember(sess: Session, trans: Any) -> None:
+    if trans.nested:
+        sess.info.setdefault(_SAVED, {})[id(trans)] = _copy(sess.info.get(_NOTES, {}))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _take_back(sess: Session, trans: Any) -> None:
+    saved = sess.info.get(_SAVED, {}).pop(id(trans), None)
+    if trans.nested and saved is not None:
+        sess.info[_NOTES] = saved
 
 
 def _person(user: Any) -> Person:

@@ -333,7 +333,7 @@ def test_a_reply_to_outbox_mail_threads_by_the_senders_derived_message_id(mailwo
     from servicedesk.notifications.sender import message_id
 
     with db.unit_of_work(mailworld.app) as sess:
-        ack = sess.query(OutboxMessage).filter_by(ticket_id=mailworld.ticket_id).one()
+        ack = sess.query(OutboxMessage).filter_by(message_id=f"<{mailworld.ack_id}>").one()
         ack.message_id = None
         derived = message_id(ack.id, ack.created_at, "palvelupiste@kpk.example").strip("<>")
         stale = message_id(ack.id, ack.created_at.replace(year=2001), "x@kpk.example").strip("<>")

@@ -57,7 +57,7 @@ def test_a_crash_half_way_through_a_ticket_writes_nothing_of_it(mailworld: MailW
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(intake, "store_attachment", full)
+        m.setattr(intake, "add_attachment", full)
         mailworld.mail_in(mailworld.eml("apple_mail_new.eml"))
     assert storage.store is not full
     row = mailworld.last()
