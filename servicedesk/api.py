@@ -175,6 +175,7 @@ def init_api(app: Flask) -> Api:
     from catalog.suppliers.api import blp as suppliers_blp
     from servicedesk.canned.api import blp as canned_blp
     from servicedesk.escalations.api import blp as escalations_blp
+    from servicedesk.ratings.api import blp as ratings_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
@@ -194,6 +195,7 @@ def init_api(app: Flask) -> Api:
         escalations_blp,
         sla_blp,
         canned_blp,
+        ratings_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

@@ -16,6 +16,8 @@ PAGE_MODULES = (
     "servicedesk.web.intake",
     "servicedesk.web.supplier",
     "servicedesk.web.canned_admin",
+    "servicedesk.web.portal",
+    "servicedesk.web.portal_rate",
 )
 
 

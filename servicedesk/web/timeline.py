@@ -273,6 +273,11 @@ def describe_event(ev: TicketEvent, names: Names) -> tuple[str, list[str]]:
         if kind == "sla_warning":
             return _("SLA warning: the %(clock)s clock is close to its target", clock=clock), []
         return _("SLA breach: the %(clock)s clock missed its target", clock=clock), []
+    if kind == "rated":
+        lines = []
+        if data.get("low_rating_to"):
+            lines.append(_("sent to the account managers"))
+        return _("Rated %(score)s/5", score=data.get("score")), lines
     if kind == "commented":
         if data.get("escalation_id"):
             return _("Supplier message added"), []
