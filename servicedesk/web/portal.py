@@ -388,6 +388,13 @@ def render_ticket(ticket: Ticket, status: int = 200, **forms: Any) -> tuple[str,
     reply = forms.get("reply") or ReplyForm(formdata=None)
     if actions.answering:
         reply.body.label.text = _("Your answer")
+    page_errors: list[str] = []
+    for name in ("confirm", "withdraw", "reopen"):
+        posted = forms.get(name)
+        if posted is not None and posted.form_errors:
+            # Said at the top: the form's own box may be gone (the ticket moved on).
+            page_errors += [str(e) for e in posted.form_errors]
+            posted.form_errors = []
     attachments = visible_attachments(sess, user, ticket)
     by_comment: dict[int | None, list[Any]] = {}
     for a in attachments:
@@ -406,8 +413,9 @@ def render_ticket(ticket: Ticket, status: int = 200, **forms: Any) -> tuple[str,
             by_comment=by_comment,
             reply=reply,
             reopen=forms.get("reopen") or ReopenForm(formdata=None),
-            confirm=ConfirmForm(formdata=None),
-            withdraw=WithdrawForm(formdata=None),
+            confirm=forms.get("confirm") or ConfirmForm(formdata=None),
+            withdraw=forms.get("withdraw") or WithdrawForm(formdata=None),
+            page_errors=page_errors,
             rating=forms.get("rating") or RatingForm(formdata=None),
             failed=forms.get("failed"),
             status_label=label(CUSTOMER_STATUS_LABELS, ticket.status),
@@ -477,6 +485,15 @@ def _change_status(ticket_id: int, name: str, form: Any, wanted: Status, done: s
     ticket = _ticket(ticket_id)
     if not form.validate():
         return render_ticket(ticket, 422, failed=name, **{name: form})
+    if not getattr(portal_actions(user, ticket), name):
+        # Already done, or the ticket moved on meanwhile: say so rather than do nothing.
+        form.form_errors.append(
+            _(
+                "This cannot be done any more: the ticket is %(status)s.",
+                status=label(CUSTOMER_STATUS_LABELS, ticket.status),
+            )
+        )
+        return render_ticket(ticket, 409, failed=name, **{name: form})
     try:
         if name == "reopen":
             operations.reply(sess, user, ticket, form.body.data, False, wanted)

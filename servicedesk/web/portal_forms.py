@@ -48,7 +48,7 @@ ALWAYS_TYPES = ("change_need", "feedback")
 #: The status filter of the ticket list.
 STATUS_FILTERS = (
     ("open", _l("Open")),
-    ("done", _l("Resolved or closed")),
+    ("closed", _l("Closed or withdrawn")),
     ("all", _l("All")),
 )
 
