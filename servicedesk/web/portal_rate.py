@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from servicedesk import db
@@ -52,6 +53,9 @@ def portal_rate_link(token: str) -> Any:
     if found is None:
         return render_template("web/portal_rate.html", state="invalid", form=None), 404
     ticket, requester = found
+    if not current_user.is_authenticated and "lang" not in session:
+        # The e-mail spoke the requester's language: so does the page (the switch still works).
+        session["lang"] = requester.locale
     form = RatingForm()
     why = verdict(ticket, requester).reason
     if why is not None:
