@@ -81,9 +81,12 @@ def test_no_score_is_a_form_error(app: Any, world: PortalWorld, visitor: Browser
 
 @pytest.mark.parametrize("token", ["rubbish", "", "a.b.c", "W1sMiwzXQ.xxx.yyy"])
 def test_a_bad_token_is_a_friendly_404(app: Any, visitor: Browser, token: str) -> None:
-    resp = visitor.get(links.PATH + token) if token else visitor.get(links.PATH + "x")
+    english = {"Accept-Language": "en"}
+    resp = visitor.get(links.PATH + (token or "x"), headers=english)
     assert resp.status_code == 404
     assert "This rating link does not work" in text_of(resp.get_data(as_text=True))
+    finnish = visitor.get(links.PATH + (token or "x"))
+    assert "Tämä arviointilinkki ei toimi" in text_of(finnish.get_data(as_text=True))
 
 
 def test_an_expired_link_is_a_404(
