@@ -175,6 +175,7 @@ def init_api(app: Flask) -> Api:
     from catalog.suppliers.api import blp as suppliers_blp
     from servicedesk.canned.api import blp as canned_blp
     from servicedesk.escalations.api import blp as escalations_blp
+    from servicedesk.portal.api import blp as portal_blp
     from servicedesk.ratings.api import blp as ratings_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
@@ -196,6 +197,7 @@ def init_api(app: Flask) -> Api:
         sla_blp,
         canned_blp,
         ratings_blp,
+        portal_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api
