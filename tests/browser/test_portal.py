@@ -173,6 +173,26 @@ def test_every_portal_page_has_no_serious_accessibility_violation(
     audit.done()
 
 
+def test_a_narrow_window_does_not_scroll_a_portal_page_sideways(
+    pages: Contexts, world: PortalWorld, app: Any
+) -> None:
+    ticket = world.file(world.contact, title="Pitkä otsikko " * 8)
+    world.desk_reply(ticket["id"], status="resolved", body="Ratkaistu " * 40)
+    page = pages.new_page(viewport=NARROW)
+    login(page, world.contact)
+    paths = [
+        "/portal/tickets?status=all",
+        "/portal/new",
+        f"/portal/new?service={world.service.id}",
+        f"/portal/tickets/{ticket['id']}",
+        _link(app, ticket["id"], world.contact.id),
+    ]
+    for path in paths:
+        page.goto(path)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= NARROW["width"], f"{path} is {width}px wide in a 390px window"
+
+
 @pytest.mark.skipif(not os.environ.get("PORTAL_SCREENSHOTS"), reason="PORTAL_SCREENSHOTS unset")
 @pytest.mark.parametrize("lang", ["fi", "en"])
 def test_screenshots_of_the_portal(
