@@ -31,11 +31,12 @@ from servicedesk import access, db
 from servicedesk.attachments.storage import content, max_bytes, store
 from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError, NotFound
+from servicedesk.pagination import paginate
 from servicedesk.portal.offers import Offer, offers_for
-from servicedesk.ratings.operations import verdict
+from servicedesk.ratings.operations import rate, verdict
 from servicedesk.tickets import operations, queries
 from servicedesk.tickets.lifecycle import Status
-from servicedesk.tickets.models import Ticket
+from servicedesk.tickets.models import Comment, Ticket
 from servicedesk.users.models import User
 from servicedesk.web import timeline
 from servicedesk.web.blueprint import bp
@@ -150,7 +151,14 @@ def _choices(offers: list[Offer]) -> list[Choice]:
     return rows
 
 
-def _upload_all(sess: Session, user: User, ticket: Ticket, uploads: list[Upload], comment=None):
+def _upload_all(
+    sess: Session,
+    user: User,
+    ticket: Ticket,
+    uploads: list[Upload],
+    comment: Comment | None = None,
+) -> None:
+    """Keep the posted files on the ticket (and the comment they came with)."""
     for upload in uploads:
         store(
             sess,
@@ -296,8 +304,6 @@ def _page_url(**extra: Any) -> str:
 def portal_tickets() -> Any:
     """The user's tickets (a customer contact's: the organisation's), newest first, filtered
     in the URL, a page at a time."""
-    from servicedesk.pagination import paginate
-
     sess = db.session()
     user = _user()
     form = FilterForm(request.args)
@@ -544,8 +550,6 @@ def portal_withdraw(ticket_id: int) -> Any:
 @portal_required
 def portal_rate(ticket_id: int) -> Any:
     """The requester's rating from the ticket page (the signed link has its own page)."""
-    from servicedesk.ratings.operations import rate
-
     sess = db.session()
     user = _user()
     ticket = _ticket(ticket_id)

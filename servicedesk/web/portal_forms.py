@@ -20,7 +20,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from catalog.gate import ALWAYS_ACCEPTED_TYPES
 from servicedesk.ratings.operations import COMMENT_MAX
+from servicedesk.tickets.schemas import TICKET_TYPES
 from servicedesk.web.intake_forms import choices
 from servicedesk.web.labels import TYPE_LABELS
 
@@ -43,8 +45,8 @@ URGENCY_WORDS = (
     ("high", _l("I cannot work at all")),
 )
 #: The types an end user files, and those accepted for any service of the catalogue.
-ALL_TYPES = ("incident", "service_request", "change_need", "feedback")
-ALWAYS_TYPES = ("change_need", "feedback")
+ALL_TYPES = TICKET_TYPES
+ALWAYS_TYPES = tuple(t for t in TICKET_TYPES if t in ALWAYS_ACCEPTED_TYPES)
 #: The status filter of the ticket list.
 STATUS_FILTERS = (
     ("open", _l("Open")),

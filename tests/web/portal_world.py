@@ -59,6 +59,7 @@ class PortalWorld:
 
 def build(make: Any, client: Any, desk: dict[str, Any], locale: str = "en") -> PortalWorld:
     org = desk["org"]
+
     def person(role: str, name: str, **kw: Any) -> Any:
         made = make.user(role, password=PASSWORD, locale=kw.pop("locale", locale), **kw)
         made.name = name
