@@ -12,6 +12,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from servicedesk import db
 from servicedesk.errors import ApiError
@@ -44,6 +45,14 @@ def _resolve(token: str) -> tuple[Ticket, User] | None:
     if ticket is None or requester is None or not requester.active:
         return None
     return ticket, requester
+
+
+@bp.after_request
+def _keep_the_token(resp: Response) -> Response:
+    """The link's token is a credential: never sent on in a Referer header."""
+    if request.endpoint == "web.portal_rate_link":
+        resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
 
 
 @bp.route("/portal/rate/<token>", methods=["GET", "POST"])

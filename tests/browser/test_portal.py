@@ -170,6 +170,17 @@ def test_every_portal_page_has_no_serious_accessibility_violation(
     audit.check(visitor, "rating link (rated)")
     visitor.goto(links.PATH + "not-a-token")
     audit.check(visitor, "rating link (bad token)")
+
+    stranger = pages.new_page(locale=BROWSER_LOCALE[lang])
+    refused = make.user("end_user", org=make.org(entitled=False), locale=lang)
+    refused.password_hash = world.user.password_hash
+    make.sess.commit()
+    login(stranger, refused)
+    stranger.goto("/portal/new")
+    audit.check(stranger, "new ticket (organisation refused)")
+    resp = stranger.goto(f"/portal/tickets/{tid}")
+    assert resp is not None and resp.status == 404
+    audit.check(stranger, "a foreign ticket (404)")
     audit.done()
 
 

@@ -42,6 +42,7 @@ def test_the_link_rates_its_ticket_without_a_login(
     url = _link(app, ticket["id"], world.user.id)
     page = visitor.get(url)
     assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] == "no-referrer"  # the token stays here
     html = page.get_data(as_text=True)
     assert ticket["number"] in html
     assert "<fieldset" in html and "<legend" in html
