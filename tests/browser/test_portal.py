@@ -184,6 +184,27 @@ def test_every_portal_page_has_no_serious_accessibility_violation(
     audit.done()
 
 
+def test_hostile_text_runs_no_script_on_the_portal_pages(
+    pages: Contexts, world: PortalWorld, app: Any
+) -> None:
+    from tests.browser.xss_payloads import PAYLOADS
+
+    everything = "\n".join(PAYLOADS)
+    ticket = world.file(world.user, title=PAYLOADS[2][:200], description=everything)
+    world.desk_reply(ticket["id"], body=everything)
+    world.file(world.user, title=PAYLOADS[0][:200])
+    page = pages.new_page()
+    login(page, world.user)
+    for path in ("/portal/tickets", f"/portal/tickets/{ticket['id']}"):
+        page.goto(path)
+        assert page.evaluate("() => window.__pwned") is None, path
+    assert PAYLOADS[2][:30] in page.locator("h1").inner_text()
+    page.locator("#reply-body").fill(everything)
+    submit(form_of(page, "/reply"))
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#conversation .ticket-text").count() >= 2
+
+
 def test_a_narrow_window_does_not_scroll_a_portal_page_sideways(
     pages: Contexts, world: PortalWorld, app: Any
 ) -> None:
