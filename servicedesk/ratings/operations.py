@@ -69,8 +69,8 @@ def rate(sess: Session, ticket: Ticket, score: int, comment: str | None, by: Use
     """Store the requester's rating on the ticket; a low one is mailed to the account managers.
 
     403 for anyone but the requester, 409 `not_rateable` before the desk has resolved it,
-    409 `already_rated` the second time, 422 for a score outside 1-5. A concurrent second
-    rating loses on the ticket's version (409).
+    409 `already_rated` the second time (also when two arrive at once: the ticket's row is
+    locked while it is rated), 422 for a score outside 1-5.
     """
     if isinstance(score, bool) or score not in SCORES:
         message = "The rating is a whole number from 1 to 5."
@@ -79,6 +79,9 @@ def rate(sess: Session, ticket: Ticket, score: int, comment: str | None, by: Use
     if comment is not None and len(comment) > COMMENT_MAX:
         message = f"The comment has at most {COMMENT_MAX} characters."
         raise ValidationFailed(message, details={"fields": {"comment": [message]}})
+    # The row lock makes a concurrent second rating wait, then see the first one (409).
+    sess.execute(select(Ticket.id).where(Ticket.id == ticket.id).with_for_update())
+    sess.refresh(ticket, ["rating", "rating_comment", "rated_at", "status", "version"])
     found = verdict(ticket, by)
     if found.reason == "not_requester":
         raise Forbidden("Only the ticket's requester rates it.")
@@ -91,7 +94,7 @@ def rate(sess: Session, ticket: Ticket, score: int, comment: str | None, by: Use
     now = utcnow()
     ticket.rating, ticket.rating_comment, ticket.rated_at = score, comment, now
     ticket.updated_at = now
-    sess.flush()  # the version check: a concurrent rating of the same ticket fails here
+    sess.flush()
     told = _tell_account_managers(sess, ticket, by) if is_low(score) else []
     record(
         sess,

@@ -155,3 +155,26 @@ def test_the_rating_is_documented_in_the_openapi_document(client: Any) -> None:
     assert schema["properties"]["score"]["maximum"] == 5
     ticket_out = spec["components"]["schemas"]["TicketOut"]["properties"]
     assert {"rating", "rating_comment", "rated_at"} <= set(ticket_out)
+
+
+@pytest.mark.postgres
+def test_ten_concurrent_ratings_store_one_and_mail_once(
+    app: Any, world: PortalWorld, dbs: Any
+) -> None:
+    from tests.api.test_concurrency import events_of_kind, run_together
+
+    ticket = _resolved(world)
+    tokens = [world.make.auth(world.user) for _ in range(10)]
+
+    def work(i: int) -> int:
+        resp = app.test_client().post(
+            f"/api/v1/tickets/{ticket['id']}/rating",
+            json={"score": 1 + i % 2, "comment": f"yritys {i}"},
+            headers=tokens[i],
+        )
+        return resp.status_code
+
+    statuses = sorted(run_together(10, work))
+    assert statuses == [201] + [409] * 9, statuses
+    assert events_of_kind(app, ticket["id"], "rated") == 1
+    assert len(_low_mail(dbs)) == 1
