@@ -17,6 +17,7 @@ PAGE_MODULES = (
     "servicedesk.web.supplier",
     "servicedesk.web.canned_admin",
     "servicedesk.web.portal",
+    "servicedesk.web.portal_ticket",
     "servicedesk.web.portal_rate",
 )
 

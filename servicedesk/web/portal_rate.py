@@ -21,8 +21,8 @@ from servicedesk.ratings.operations import rate, verdict
 from servicedesk.tickets.models import Ticket
 from servicedesk.users.models import User
 from servicedesk.web.blueprint import bp
-from servicedesk.web.portal import rating_refusal
 from servicedesk.web.portal_forms import RatingForm
+from servicedesk.web.portal_ticket import rating_refusal
 
 #: What the page says when the ticket cannot be rated (a `verdict` reason).
 _WHY_NOT = {
