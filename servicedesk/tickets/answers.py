@@ -74,6 +74,9 @@ def ticket_answer(t: Ticket, sla: dict[str, Any], transitions: list[str]) -> dic
         "updated_at": instant(t.updated_at),
         "resolved_at": instant(t.resolved_at),
         "closed_at": instant(t.closed_at),
+        "rating": t.rating,
+        "rating_comment": t.rating_comment,
+        "rated_at": instant(t.rated_at),
         "version": t.version,
         "sla": {
             "no_promise": sla["no_promise"],

@@ -61,6 +61,11 @@ class TicketOut(ma.Schema):
     updated_at = UTCDateTimeField()
     resolved_at = UTCDateTimeField(allow_none=True)
     closed_at = UTCDateTimeField(allow_none=True)
+    rating = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The requester's rating, 1-5, once resolved."}
+    )
+    rating_comment = ma.fields.String(allow_none=True)
+    rated_at = UTCDateTimeField(allow_none=True)
     version = ma.fields.Integer()
     sla = ma.fields.Nested(lambda: TicketSla())
     allowed_transitions = ma.fields.List(

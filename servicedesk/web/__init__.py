@@ -17,6 +17,9 @@ PAGE_MODULES = (
     "servicedesk.web.supplier",
     "servicedesk.web.canned_admin",
     "servicedesk.web.mail_admin",
+    "servicedesk.web.portal",
+    "servicedesk.web.portal_ticket",
+    "servicedesk.web.portal_rate",
 )
 
 

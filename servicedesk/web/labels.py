@@ -90,6 +90,7 @@ EVENT_KIND_LABELS = {
     "escalation_done": _l("supplier leg done"),
     "escalation_withdrawn": _l("supplier leg withdrawn"),
     "escalation_closed": _l("supplier leg closed"),
+    "rated": _l("rated"),
     "sla_warning": _l("SLA warning"),
     "sla_breach": _l("SLA breach"),
 }

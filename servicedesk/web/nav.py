@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from servicedesk import db
-from servicedesk.enums import Role
+from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.web.blueprint import bp
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ def nav_items() -> list[dict[str, Any]]:
         return []
     from servicedesk.web.queues import nav_entries
 
+    if current_user.role_enum in CUSTOMER_ROLES:
+        from servicedesk.web.portal import nav_entries as portal_entries
+
+        return portal_entries(current_user)
     try:
         return nav_entries(current_user)
     except Exception:  # the header never takes a page down with it
@@ -53,4 +57,15 @@ def nav_items() -> list[dict[str, Any]]:
 
 @bp.app_context_processor
 def _header() -> dict[str, Any]:
-    return {"nav_items": nav_items, "role_label": role_label}
+    return {"nav_items": nav_items, "role_label": role_label, "nav_label": nav_label}
+
+
+def nav_label() -> str:
+    """The header navigation's name: the portal's pages, or the desk's queues."""
+    if current_user.is_authenticated and current_user.role_enum in CUSTOMER_ROLES:
+        return str(PORTAL_LABEL)
+    return str(QUEUES_LABEL)
+
+
+PORTAL_LABEL = _l("Portal")
+QUEUES_LABEL = _l("Queues")

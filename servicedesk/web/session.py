@@ -22,13 +22,14 @@ from wtforms import EmailField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from servicedesk import db
-from servicedesk.enums import Role
+from servicedesk.enums import CUSTOMER_ROLES, Role
 from servicedesk.errors import ApiError
 from servicedesk.users import throttle
 from servicedesk.users.models import User
 from servicedesk.users.passwords import verify_password
 from servicedesk.web.blueprint import bp
 from servicedesk.web.i18n import LOCALES
+from servicedesk.web.uploads import allow_uploads
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -74,6 +75,7 @@ def _load_user(key: str) -> User | None:
 @bp.before_request
 def _protect_forms() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        allow_uploads()  # before the CSRF check parses the form
         csrf.protect()
 
 
@@ -86,6 +88,20 @@ def desk_required(view: F) -> F:
             return login_manager.unauthorized()
         if current_user.role_enum not in DESK_ROLES:
             abort(403, description=_("These pages are for the service desk staff."))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def portal_required(view: F) -> F:
+    """The portal pages: end users and customer contacts only."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role_enum not in CUSTOMER_ROLES:
+            abort(403, description=_("The portal is for the customers' users."))
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
@@ -116,6 +132,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def home_for(user: User) -> str:
+    if user.role_enum in CUSTOMER_ROLES:
+        return url_for("web.portal_tickets")
     if user.role_enum is Role.SUPPLIER_AGENT:
         return url_for("web.supplier_legs")
     if user.role_enum in DESK_ROLES:
@@ -189,7 +207,10 @@ def favicon() -> Response:
 
 @bp.get("/")
 def index() -> Any:
-    """The front door: the desk for staff, the login page for everybody else."""
-    if current_user.is_authenticated and current_user.role_enum in DESK_ROLES:
+    """The front door: the desk for staff, the portal for the customers' people, the login
+    page for everybody else."""
+    if current_user.is_authenticated and (
+        current_user.role_enum in DESK_ROLES or current_user.role_enum in CUSTOMER_ROLES
+    ):
         return redirect(home_for(current_user))
     return render_template("web/index.html")

@@ -276,6 +276,11 @@ def describe_event(ev: TicketEvent, names: Names) -> tuple[str, list[str]]:
     if kind == "attachment_added":
         lines = [_("internal: the customer does not see it")] if data.get("internal") else []
         return _("File attached: %(name)s", name=data.get("filename") or ""), lines
+    if kind == "rated":
+        lines = []
+        if data.get("low_rating_to"):
+            lines.append(_("sent to the account managers"))
+        return _("Rated %(score)s/5", score=data.get("score")), lines
     if kind == "commented":
         if data.get("escalation_id"):
             return _("Supplier message added"), []
