@@ -25,6 +25,7 @@ class Template(StrEnum):
     CLOSED = "closed"
     NEW_TICKET = "new_ticket"
     ASSIGNED = "assigned"
+    CUSTOMER_REPLY = "customer_reply"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
     SLA_BREACH_CUSTOMER = "sla_breach_customer"
@@ -95,6 +96,8 @@ class TicketChange:
     assignments: tuple[Assignment, ...] = ()
     #: Who hears of a new ticket: the group's address, or its members.
     group: tuple[Person, ...] = ()
+    #: Who hears of the customer's replies: the assignee, or else the group as above.
+    handlers: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,10 @@ def requester_mails(change: TicketChange) -> list[Planned]:
 
 
 def desk_mails(change: TicketChange) -> list[Planned]:
-    """The desk hears of a new ticket (its group) and of an assignment (the assignee),
-    never of what it did itself and never at an inactive user."""
+    """The desk hears of a new ticket (its group), of an assignment (the assignee) and of
+    each public reply of the customer's side (an answer, a reopening's reason, a follow-up:
+    the assignee, or the group while nobody has it), never of what it did itself and
+    never at an inactive user."""
     tid = change.ticket_id
     found: list[Planned] = []
     if change.created:
@@ -174,6 +179,13 @@ def desk_mails(change: TicketChange) -> list[Planned]:
         if who.active and who.email and who.id != a.actor_id:
             key = f"assigned:{tid}:{who.id}:v{a.version}"
             found.append(Planned("desk", Template.ASSIGNED, who, key, version=a.version))
+    for r in change.replies:
+        if r.by_desk:
+            continue
+        for person in change.handlers:
+            if person.active and person.email and person.id != r.author_id:
+                key = f"answer:{r.comment_id}:{person.email.lower()}"
+                found.append(Planned("desk", Template.CUSTOMER_REPLY, person, key, r.comment_id))
     return found
 
 

@@ -190,6 +190,17 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
             link=f.link,
             **common,
         )
+    if template is Template.CUSTOMER_REPLY:
+        return MailText(
+            subject=_("Customer replied: %(title)s") % v,
+            paragraphs=(
+                _("%(author)s replied to ticket %(number)s of %(organisation)s:") % v,
+            ),
+            quote=f.comment,
+            link_label=portal,
+            link=f.link,
+            **common,
+        )
     if template is Template.SLA_WARNING:
         return MailText(
             subject=_("SLA warning, %(clock)s: %(title)s") % v,

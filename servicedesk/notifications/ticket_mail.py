@@ -235,8 +235,15 @@ def _rating_link(ticket: Any) -> str:
 
 
 def _rows(sess: Session, noted: list[_Noted], *, history: bool) -> Iterable[dict[str, Any]]:
+    # The group hears of a new ticket, and of the customer's reply while nobody has it.
     groups = _group_recipients(
-        sess, {n.ticket.group_id for n in noted if n.created and n.ticket.group_id}
+        sess,
+        {
+            n.ticket.group_id
+            for n in noted
+            if n.ticket.group_id
+            and (n.created or (n.ticket.assignee_id is None and _customer_replied(n)))
+        },
     )
     domain, public_url = mail_settings()
     now = utcnow()
@@ -254,6 +261,14 @@ def _rows(sess: Session, noted: list[_Noted], *, history: bool) -> Iterable[dict
             instants[(Template.QUESTION, change.version)] = at
             instants[(Template.RESOLVED, change.version)] = at
             instants[(Template.CLOSED, change.version)] = at
+        handlers: tuple[Person, ...] = ()
+        if _customer_replied(n):
+            assignee = sess.get(User, ticket.assignee_id) if ticket.assignee_id else None
+            if assignee is not None:
+                handlers = (_person(assignee),)
+            else:
+                group_name, people = groups.get(ticket.group_id, ("", []))
+                handlers = tuple(people)
         change = TicketChange(
             ticket_id=ticket.id,
             requester=_person(ticket.requester),
@@ -263,12 +278,17 @@ def _rows(sess: Session, noted: list[_Noted], *, history: bool) -> Iterable[dict
             statuses=tuple(s for s, _ in n.statuses),
             assignments=tuple(assignments),
             group=tuple(group),
+            handlers=handlers,
         )
         comments = {c.id: c for c, _ in n.comments}
         for mail in plan(change):
             comment = comments.get(mail.comment_id) if mail.comment_id else None
             at = _instant(mail, n, comment, instants, now)
             yield _row(ticket, mail, comment, group_name, domain, public_url, at, history=history)
+
+
+def _customer_replied(n: _Noted) -> bool:
+    return any(not desk for _, desk in n.comments)
 
 
 def _instant(

@@ -328,3 +328,21 @@ def test_a_warning_reaches_the_members_of_a_group_without_an_address(app, world,
     (english,) = to(warned, other.email)
     assert english["Subject"] == f"[{ticket['number']}] SLA warning, response: Wilma ei aukea"
     assert "response" in parts(english)[0] and "10:36" in parts(english)[0]
+
+
+def test_the_customers_answer_reaches_the_assignee_or_else_the_group(app, world, smtp_server):
+    """An agent must not miss the answer to their question: the requester's reply is mailed to
+    whoever has the ticket (in their language), or to the group while nobody has it."""
+    taken = world.file(MONDAY)
+    world.assign(taken["id"], hel(2026, 11, 23, 9, 5))
+    free = world.file(hel(2026, 11, 23, 9, 10))
+    comment(world, taken["id"], hel(2026, 11, 23, 9, 20), "requester", body="Kone on HP 840 G7.")
+    comment(world, free["id"], hel(2026, 11, 23, 9, 25), "requester", body="Lisätietoa")
+    messages = [m for m in deliver(app, smtp_server) if "Asiakas vastasi" in m["Subject"]]
+    (to_agent,) = to(messages, world.agent.email)
+    assert to_agent["Subject"] == f"[{taken['number']}] Asiakas vastasi: Wilma ei aukea"
+    assert "Kone on HP 840 G7." in parts(to_agent)[0]
+    assert f"/desk/tickets/{taken['id']}" in parts(to_agent)[0]
+    (to_group,) = to(messages, GROUP_EMAIL)
+    assert to_group["Subject"] == f"[{free['number']}] Asiakas vastasi: Wilma ei aukea"
+    assert len(messages) == 2  # once each; the requester is never told of their own words

@@ -252,3 +252,14 @@ def test_an_unknown_language_falls_back_to_finnish():
 def test_instants_are_written_in_helsinki_time():
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     assert local_instant(at, "fi") == local_instant(at, "sv") == "23.11.2026 11:00"
+
+
+def test_a_reply_of_the_customer_side_tells_whoever_has_the_ticket_never_its_author():
+    found = plan(change(replies=(Reply(7, REQUESTER.id, False),), handlers=(AGENT,)))
+    assert told(found) == [(AGENT.email, Template.CUSTOMER_REPLY, "answer:7:agent@kpk.example")]
+    assert found[0].kind == "desk" and found[0].comment_id == 7
+    # A desk reply tells the requester, never the desk; a handler's own comment tells nobody.
+    assert told(plan(change(replies=(Reply(8, AGENT.id, True),), handlers=(AGENT,)))) == [
+        (REQUESTER.email, Template.REPLY, "reply:8:1")
+    ]
+    assert plan(change(replies=(Reply(9, AGENT.id, False),), handlers=(AGENT,))) == []
