@@ -180,6 +180,7 @@ def init_api(app: Flask) -> Api:
     from servicedesk.portal.api import blp as portal_blp
     from servicedesk.ratings.api import blp as ratings_blp
     from servicedesk.tickets.api import blp as tickets_blp
+    from servicedesk.time_entries.api import blp as time_entries_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
 
@@ -202,6 +203,7 @@ def init_api(app: Flask) -> Api:
         attachments_blp,
         ratings_blp,
         portal_blp,
+        time_entries_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api
