@@ -175,6 +175,7 @@ def init_api(app: Flask) -> Api:
     from catalog.suppliers.api import blp as suppliers_blp
     from servicedesk.attachments.api import blp as attachments_blp
     from servicedesk.canned.api import blp as canned_blp
+    from servicedesk.charges.api import blp as charges_blp
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.mail.api import blp as inbound_mail_blp
     from servicedesk.portal.api import blp as portal_blp
@@ -204,6 +205,7 @@ def init_api(app: Flask) -> Api:
         ratings_blp,
         portal_blp,
         time_entries_blp,
+        charges_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api
