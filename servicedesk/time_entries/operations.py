@@ -47,6 +47,14 @@ def helsinki_today() -> date:
     return utcnow().astimezone(HELSINKI).date()
 
 
+def may_record(user: User) -> bool:
+    return user.role_enum in RECORDERS
+
+
+def may_read(user: User) -> bool:
+    return user.role_enum in READERS
+
+
 def require_recorder(user: User) -> None:
     if user.role_enum not in RECORDERS:
         raise Forbidden("Only the desk records time on tickets.")
