@@ -125,9 +125,15 @@ class Statement:
     tickets_counted: tuple[int, ...] = field(default=())
 
 
+#: The years a statement can be asked for: the Helsinki day bounds stay within datetime's.
+YEARS = range(1900, 9999)
+
+
 def parse_period(text: str) -> Period:
     """`2026-11` (a month), `2026-Q4` (a quarter) or `2026` (a year); ValueError otherwise."""
     text = text.strip()
+    if not text[:4].isdigit() or not text[:4].isascii() or int(text[:4]) not in YEARS:
+        raise ValueError(text)
     if len(text) == 4 and text.isdigit():
         year = int(text)
         return Period(text, date(year, 1, 1), date(year, 12, 31))

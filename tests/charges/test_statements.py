@@ -218,7 +218,9 @@ def test_who_sees_a_statement(world: World, make: Any) -> None:
         assert_error(world.statement(who, "2026-11"), 403)
 
 
-@pytest.mark.parametrize("period", ["2026-13", "2026-Q5", "11-2026", "", "2026-11-01"])
+@pytest.mark.parametrize(
+    "period", ["2026-13", "2026-Q5", "11-2026", "", "2026-11-01", "9999-12", "0001-01"]
+)
 def test_a_bad_period_is_422(world: World, period: str) -> None:
     error = assert_error(world.statement(world.admin, period), 422)
     assert "period" in str(error["details"])

@@ -152,7 +152,21 @@ def test_periods(text: str, starts_on: date, ends_on: date) -> None:
     assert parse_period(text) == Period(text, starts_on, ends_on)
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-Q5", "26-11", "2026-1", "x", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-13",
+        "2026-00",
+        "2026-Q5",
+        "26-11",
+        "2026-1",
+        "x",
+        "",
+        "9999",
+        "0000-01",
+        "\uff11\uff12\uff13\uff14",
+    ],
+)
 def test_bad_periods(text: str) -> None:
     with pytest.raises(ValueError):
         parse_period(text)
