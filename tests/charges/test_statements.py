@@ -231,3 +231,28 @@ def test_the_statement_is_documented(client: Any) -> None:
     operation = spec["paths"]["/api/v1/organisations/{organisation_id}/statements"]["get"]
     assert {"200", "403", "404", "422"} <= set(operation["responses"])
     assert "/api/v1/tickets/{ticket_id}/time-entries" in spec["paths"]
+
+
+def test_another_organisations_tickets_and_users_count_only_on_its_own_statement(
+    world: World, make: Any
+) -> None:
+    other = make.org()  # the factory's agreement: every service per_ticket 25.00 since 2020
+    other_user = make.user("end_user", org=other)
+    theirs = _file(
+        world.client,
+        make,
+        world.agent,
+        other_user,
+        world.services["ticket"],
+        "2026-11-12T08:00:00Z",
+    )
+    assert world.statement(world.admin, "2026-11").get_json()["total"] == "1451.33"
+    body = world.statement(world.admin, "2026-11", org_id=other.id).get_json()
+    lines = {line["service_id"]: line for line in body["lines"]}
+    assert lines[world.services["ticket"].id]["ticket_ids"] == [theirs]
+    assert body["total"] == "25.00"
+
+
+def test_a_period_before_any_agreement_has_no_lines(world: World) -> None:
+    body = world.statement(world.contact, "2019-12").get_json()
+    assert (body["versions"], body["lines"], body["total"]) == ([], [], "0.00")
