@@ -175,11 +175,13 @@ def init_api(app: Flask) -> Api:
     from catalog.suppliers.api import blp as suppliers_blp
     from servicedesk.attachments.api import blp as attachments_blp
     from servicedesk.canned.api import blp as canned_blp
+    from servicedesk.charges.api import blp as charges_blp
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.mail.api import blp as inbound_mail_blp
     from servicedesk.portal.api import blp as portal_blp
     from servicedesk.ratings.api import blp as ratings_blp
     from servicedesk.tickets.api import blp as tickets_blp
+    from servicedesk.time_entries.api import blp as time_entries_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
 
@@ -202,6 +204,8 @@ def init_api(app: Flask) -> Api:
         attachments_blp,
         ratings_blp,
         portal_blp,
+        time_entries_blp,
+        charges_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

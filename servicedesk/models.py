@@ -21,6 +21,7 @@ from servicedesk.tickets.models import (
     TicketEvent,
     TicketNumberCounter,
 )
+from servicedesk.time_entries.models import TimeEntry
 from servicedesk.users.models import ApiToken, LoginThrottle, User
 from sla.models import SlaAlert, SlaClock
 
@@ -53,6 +54,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketNumberCounter",
+    "TimeEntry",
     "UnderpinningContract",
     "User",
     "group_members",

@@ -47,6 +47,7 @@ from servicedesk.tickets.lifecycle import (
     allowed_transitions,
 )
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
+from servicedesk.time_entries import operations as time_entries
 from servicedesk.users.models import User
 from servicedesk.web import timeline
 from servicedesk.web.blueprint import bp
@@ -74,6 +75,7 @@ from servicedesk.web.ticket_forms import (
     StatusForm,
     TakeForm,
     ThreadForm,
+    TimeForm,
 )
 from sla import queries as sla_queries
 
@@ -87,6 +89,7 @@ FORMS: dict[str, type[PageForm]] = {
     "reclassify": ReclassifyForm,
     "escalate": EscalateForm,
     "thread": ThreadForm,
+    "time": TimeForm,
 }
 
 #: The promise line's scope, in words.
@@ -366,6 +369,8 @@ def render_page(
         "CHANNEL_LABELS": CHANNEL_LABELS,
         "LEVEL_LABELS": LEVEL_LABELS,
         "ESCALATION_STATUS_LABELS": ESCALATION_STATUS_LABELS,
+        "time": time_entries.ticket_time(sess, ticket) if time_entries.may_read(user) else None,
+        "may_record_time": time_entries.may_record(user),
     }
     return render_template(template, **context), status
 
@@ -795,3 +800,34 @@ def ticket_done(ticket_id: int, leg_id: int) -> Any:
     if _user().role_enum is Role.SUPPLIER_AGENT:
         return redirect(url_for("web.supplier_legs"), code=303)
     return _back(t)
+
+
+# --- time spent ------------------------------------------------------------------------------
+
+
+@bp.post("/desk/tickets/<int:ticket_id>/time")
+@desk_required
+def ticket_time(ticket_id: int) -> Any:
+    """Record time spent (the API's operation); a time entry does not depend on the ticket's
+    version, so a stale page still records it."""
+    sess = db.session()
+    user = _user()
+    t = _ticket(ticket_id)
+    form = _posted("time", sess, user, t)
+    if not form.validate():
+        return render_page(t, status=422, failed=form)
+    try:
+        time_entries.record_time(
+            sess,
+            user,
+            t,
+            minutes=form.minutes.data,
+            expert=bool(form.expert.data),
+            worked_on=form.worked_on.data,
+            note=form.note.data,
+        )
+    except ApiError as exc:
+        _refusal(form, exc)
+        return render_page(t, status=exc.status, failed=form)
+    flash(_("Time recorded."))
+    return _back(t, "time-box")

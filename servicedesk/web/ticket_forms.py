@@ -11,8 +11,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 #: As the API: a comment or note has 1 to 20 000 characters.
 MAX_TEXT = 20000
@@ -87,3 +95,14 @@ class ThreadForm(PageForm):
     )
     #: Optional: goes with the thread message (never to the customer).
     file = FileField(_l("Attach a file"), validators=[Optional()], id="thread-file")
+
+
+class TimeForm(PageForm):
+    """Time spent on the ticket (`time_entries.operations.record_time` has the rules)."""
+
+    minutes = IntegerField(
+        _l("Minutes"), validators=[DataRequired(), NumberRange(1, 1440)], id="time-minutes"
+    )
+    expert = BooleanField(_l("Expert work (billed by the hour)"), id="time-expert")
+    worked_on = DateField(_l("Day of the work"), validators=[Optional()], id="time-worked-on")
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)], id="time-note")

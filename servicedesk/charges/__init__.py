@@ -1,0 +1,1 @@
+"""Charges by the causation principle: itemised statements from the agreements' price lines."""
