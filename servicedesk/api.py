@@ -179,6 +179,7 @@ def init_api(app: Flask) -> Api:
     from servicedesk.mail.api import blp as inbound_mail_blp
     from servicedesk.portal.api import blp as portal_blp
     from servicedesk.ratings.api import blp as ratings_blp
+    from servicedesk.reports.api import blp as reports_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.users.api import auth_blp, users_blp
     from sla.api import blp as sla_blp
@@ -202,6 +203,7 @@ def init_api(app: Flask) -> Api:
         attachments_blp,
         ratings_blp,
         portal_blp,
+        reports_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

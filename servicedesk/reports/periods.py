@@ -86,7 +86,7 @@ def date_range(first: date, last: date) -> Period:
 
 
 def parse(text: str) -> Period:
-    """"2026-11", "2026-Q4", "2026" or "2026-11-01..2026-11-30" (both days included)."""
+    """ "2026-11", "2026-Q4", "2026" or "2026-11-01..2026-11-30" (both days included)."""
     text = text.strip()
     if m := _MONTH.match(text):
         year, number = int(m[1]), int(m[2])
