@@ -45,7 +45,7 @@ def _percent(**kw: Any) -> ma.fields.Decimal:
     return ma.fields.Decimal(as_string=True, allow_none=True, **kw)
 
 
-class PeriodOut(ma.Schema):
+class ReportPeriodOut(ma.Schema):
     label = ma.fields.String()
     first_day = ma.fields.Date(attribute="first")
     last_day = ma.fields.Date(attribute="last")
@@ -53,13 +53,13 @@ class PeriodOut(ma.Schema):
     end = UTCDateTimeField(metadata={"description": "00:00 Helsinki after the last day (excluded)"})
 
 
-class TicketRefOut(ma.Schema):
+class ReportTicketRefOut(ma.Schema):
     id = ma.fields.Integer()
     number = ma.fields.String()
     title = ma.fields.String()
 
 
-class LineOut(ma.Schema):
+class ReportLineOut(ma.Schema):
     promise_id = ma.fields.Integer()
     service_id = ma.fields.Integer(allow_none=True)
     service_code = ma.fields.String(allow_none=True)
@@ -68,8 +68,8 @@ class LineOut(ma.Schema):
     ticket_type = ma.fields.String(allow_none=True)
 
 
-class LineComplianceOut(ma.Schema):
-    line = ma.fields.Nested(LineOut)
+class ReportLineComplianceOut(ma.Schema):
+    line = ma.fields.Nested(ReportLineOut)
     kind = ma.fields.String(metadata={"description": "response, resolution or update"})
     met = ma.fields.Integer()
     breached = ma.fields.Integer()
@@ -78,14 +78,14 @@ class LineComplianceOut(ma.Schema):
     passed = ma.fields.Boolean(allow_none=True)
 
 
-class TallyOut(ma.Schema):
+class ReportTallyOut(ma.Schema):
     met = ma.fields.Integer()
     breached = ma.fields.Integer()
     compliance_percent = _percent(attribute="percent")
 
 
-class BreachOut(ma.Schema):
-    ticket = ma.fields.Nested(TicketRefOut)
+class ReportBreachOut(ma.Schema):
+    ticket = ma.fields.Nested(ReportTicketRefOut)
     clock_id = ma.fields.Integer()
     kind = ma.fields.String()
     due_at = UTCDateTimeField(allow_none=True)
@@ -98,40 +98,40 @@ class BreachOut(ma.Schema):
     customer_seconds = ma.fields.Integer(allow_none=True)
 
 
-class ContractOut(ma.Schema):
+class ReportContractOut(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     supplier_id = ma.fields.Integer()
     supplier_name = ma.fields.String()
 
 
-class ContractComplianceOut(ma.Schema):
-    contract = ma.fields.Nested(ContractOut)
+class ReportContractComplianceOut(ma.Schema):
+    contract = ma.fields.Nested(ReportContractOut)
     kind = ma.fields.String(metadata={"description": "supplier_response or supplier_resolution"})
     met = ma.fields.Integer()
     breached = ma.fields.Integer()
     compliance_percent = _percent()
 
 
-class VolumeOut(ma.Schema):
+class ReportVolumeOut(ma.Schema):
     key = ma.fields.String()
     count = ma.fields.Integer()
 
 
-class RatedOut(ma.Schema):
-    ticket = ma.fields.Nested(TicketRefOut)
+class ReportRatedOut(ma.Schema):
+    ticket = ma.fields.Nested(ReportTicketRefOut)
     score = ma.fields.Integer()
     comment = ma.fields.String(allow_none=True)
     rated_at = UTCDateTimeField()
 
 
-class SatisfactionOut(ma.Schema):
+class ReportSatisfactionOut(ma.Schema):
     rated = ma.fields.Integer()
     average = _percent(metadata={"description": "Mean score 1-5, two decimals"})
-    low = ma.fields.List(ma.fields.Nested(RatedOut), metadata={"description": "Scores <= 2"})
+    low = ma.fields.List(ma.fields.Nested(ReportRatedOut), metadata={"description": "Scores <= 2"})
 
 
-class TrendMonthOut(ma.Schema):
+class ReportTrendMonthOut(ma.Schema):
     month = ma.fields.String()
     met = ma.fields.Integer()
     breached = ma.fields.Integer()
@@ -141,26 +141,26 @@ class TrendMonthOut(ma.Schema):
 
 class ServiceLevelOut(ma.Schema):
     organisation_id = ma.fields.Integer()
-    period = ma.fields.Nested(PeriodOut)
+    period = ma.fields.Nested(ReportPeriodOut)
     generated_at = UTCDateTimeField()
-    lines = ma.fields.List(ma.fields.Nested(LineComplianceOut))
-    overall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(TallyOut))
-    breaches = ma.fields.List(ma.fields.Nested(BreachOut))
+    lines = ma.fields.List(ma.fields.Nested(ReportLineComplianceOut))
+    overall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(ReportTallyOut))
+    breaches = ma.fields.List(ma.fields.Nested(ReportBreachOut))
     supplier_compliance = ma.fields.List(
-        ma.fields.Nested(ContractComplianceOut),
+        ma.fields.Nested(ReportContractComplianceOut),
         allow_none=True,
         metadata={"description": "For the centre's staff only; null for customer contacts"},
     )
     volumes = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(VolumeOut))
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.Nested(ReportVolumeOut))
     )
     received = ma.fields.Integer()
-    satisfaction = ma.fields.Nested(SatisfactionOut)
-    trend = ma.fields.List(ma.fields.Nested(TrendMonthOut))
+    satisfaction = ma.fields.Nested(ReportSatisfactionOut)
+    trend = ma.fields.List(ma.fields.Nested(ReportTrendMonthOut))
 
 
 class SupplierComplianceOut(ma.Schema):
-    contract = ma.fields.Nested(ContractOut)
-    period = ma.fields.Nested(PeriodOut)
+    contract = ma.fields.Nested(ReportContractOut)
+    period = ma.fields.Nested(ReportPeriodOut)
     generated_at = UTCDateTimeField()
-    kinds = ma.fields.List(ma.fields.Nested(ContractComplianceOut))
+    kinds = ma.fields.List(ma.fields.Nested(ReportContractComplianceOut))
