@@ -134,11 +134,7 @@ def get(client: Any, headers: dict[str, str], **query: Any) -> Any:
 
 def test_november_at_its_boundaries(client: Any, make: Any, world: World) -> None:
     w = world
-    t1 = (
-        w.ticket(client, local(2026, 11, 2, 9), priority="P1")
-        if False
-        else w.ticket(client, local(2026, 11, 2, 9))
-    )
+    t1 = w.ticket(client, local(2026, 11, 2, 9))
     t2 = w.ticket(client, local(2026, 11, 30, 20))
     t3 = w.ticket(client, local(2026, 10, 31, 23, 30))  # Saturday night: October, locally
     # Met at 23:59:59 on the last day: November. Breached at 00:00 on 1 December: December.
