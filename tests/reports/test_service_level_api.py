@@ -122,11 +122,6 @@ class World:
         return clock.id
 
 
-@pytest.fixture
-def world(make: Any, desk: dict[str, Any], client: Any) -> World:
-    return World(make, desk)
-
-
 def get(client: Any, headers: dict[str, str], **query: Any) -> Any:
     with db.frozen_now(NOW):
         return client.get(URL, query_string=query, headers=headers)
