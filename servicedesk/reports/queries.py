@@ -121,6 +121,30 @@ def clock_facts(
     return facts, contracts, tickets
 
 
+def ended_without_promise(
+    sess: Session, organisation_id: int, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Customer clocks cancelled in the window because the ticket's new priority (or type)
+    has no promise: left out of compliance, counted apart (SLA.md). One statement."""
+    stmt = (
+        select(SlaClock.kind, SlaClock.events)
+        .join(Ticket, Ticket.id == SlaClock.ticket_id)
+        .where(
+            Ticket.organisation_id == organisation_id,
+            SlaClock.leg == 0,
+            SlaClock.state == "cancelled",
+            SlaClock.stopped_at >= start,
+            SlaClock.stopped_at < end,
+        )
+    )
+    found: dict[str, int] = {}
+    for kind, events in sess.execute(stmt):
+        last = events[-1] if events else {}
+        if last.get("type") == "cancel" and "no promise" in (last.get("why") or ""):
+            found[kind] = found.get(kind, 0) + 1
+    return found
+
+
 def lines(sess: Session, promise_ids: Sequence[int]) -> dict[int, Line]:
     if not promise_ids:
         return {}

@@ -88,6 +88,8 @@ class ServiceLevelReport:
     received: int = 0
     satisfaction: Satisfaction | None = None
     trend: list[TrendMonth] = field(default_factory=list)
+    #: Clocks cancelled by a change to a priority or type without a promise, per kind.
+    ended_by_priority_change: dict[str, int] = field(default_factory=dict)
 
 
 def _line_order(line: queries.Line) -> tuple:
@@ -223,6 +225,9 @@ def build(
         received=len(in_period),
         satisfaction=satisfaction(ratings),
         trend=trend,
+        ended_by_priority_change=queries.ended_without_promise(
+            sess, organisation_id, period.start, period.end
+        ),
     )
 
 

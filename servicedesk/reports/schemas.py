@@ -157,6 +157,14 @@ class ServiceLevelOut(ma.Schema):
     received = ma.fields.Integer()
     satisfaction = ma.fields.Nested(ReportSatisfactionOut)
     trend = ma.fields.List(ma.fields.Nested(ReportTrendMonthOut))
+    ended_by_priority_change = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={
+            "description": "Clocks cancelled as 'no promise' after a priority or type change, "
+            "per kind: left out of compliance (SLA.md)"
+        },
+    )
 
 
 class SupplierComplianceOut(ma.Schema):

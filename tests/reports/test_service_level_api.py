@@ -89,6 +89,7 @@ class World:
         stopped: datetime | None = None,
         breach: datetime | None = None,
         leg: int = 0,
+        why: str = "test",
     ) -> int:
         events = [{"type": "start", "at": iso(start), "target_minutes": None, "why": "test"}]
         last = start
@@ -98,7 +99,7 @@ class World:
                     "type": "cancel" if state == "cancelled" else "stop",
                     "at": iso(stopped),
                     "target_minutes": None,
-                    "why": "test",
+                    "why": why,
                 }
             )
             last = stopped
@@ -166,7 +167,8 @@ def test_november_at_its_boundaries(client: Any, make: Any, world: World) -> Non
         due=local(2026, 11, 1),
         breach=local(2026, 11, 1),
     )
-    # Cancelled in November: nowhere. Met on 31 October 23:59:59 local: October.
+    # Cancelled in November: nowhere (one of them as "no promise", counted apart).
+    # Met on 31 October 23:59:59 local: October.
     w.clock(
         t3,
         "update",
@@ -175,6 +177,16 @@ def test_november_at_its_boundaries(client: Any, make: Any, world: World) -> Non
         local(2026, 11, 3),
         due=local(2026, 11, 4),
         stopped=local(2026, 11, 5),
+    )
+    w.clock(
+        t2,
+        "update",
+        w.p1,
+        "cancelled",
+        local(2026, 11, 30, 20),
+        due=local(2026, 12, 4),
+        stopped=local(2026, 11, 30, 21),
+        why="no promise for P4",
     )
     w.clock(
         t3,
@@ -220,6 +232,7 @@ def test_november_at_its_boundaries(client: Any, make: Any, world: World) -> Non
     assert body["received"] == 2 and body["volumes"]["channel"][0]["count"] == 2
     assert body["satisfaction"]["rated"] == 2 and body["satisfaction"]["average"] == "3.50"
     assert [r["comment"] for r in body["satisfaction"]["low"]] == ["<b>hidas</b>"]
+    assert body["ended_by_priority_change"] == {"update": 1}
     trend = {m["month"]: m for m in body["trend"]}
     assert len(body["trend"]) == 12 and body["trend"][-1]["month"] == "2026-11"
     assert (trend["2026-10"]["met"], trend["2026-10"]["received"]) == (1, 1)
