@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from catalog.organisations.models import Organisation
 from servicedesk import access, db
@@ -54,7 +54,7 @@ def reportable_organisation(user: User, organisation_id: int) -> Organisation:
     elif role is Role.CUSTOMER_CONTACT:
         stmt = stmt.where(Organisation.id == user.organisation_id)
     elif role is not Role.ADMIN:
-        stmt = stmt.where(False)
+        stmt = stmt.where(false())
     org = db.session().scalar(stmt)
     if org is None:
         raise NotFound(f"No organisation {organisation_id}.")

@@ -418,3 +418,21 @@ def test_statements_do_not_grow_with_tickets(
     many = measure()
     assert many == few, (few, many, statements)
     assert few <= 15
+
+
+@pytest.mark.parametrize(("month", "last_day"), [(3, 31), (10, 31)])
+def test_dst_month_ends(client: Any, make: Any, world: World, month: int, last_day: int) -> None:
+    """March ends in summer time (UTC+3), October in winter time (UTC+2)."""
+    w = world
+    late = local(2026, month, last_day, 23, 59, 59)
+    midnight = local(2026, month + 1, 1, 0, 0, 0)
+    assert (midnight - late).total_seconds() == 1
+    t = w.ticket(client, local(2026, month, 20))
+    w.clock(t, "response", w.p1, "met", local(2026, month, 20), due=midnight, stopped=late)
+    w.clock(t, "resolution", w.p1, "met", local(2026, month, 20), due=midnight, stopped=midnight)
+    admin = make.auth(make.user("admin"))
+    this = get(client, admin, organisation_id=w.org.id, period=f"2026-{month:02d}").get_json()
+    nxt = get(client, admin, organisation_id=w.org.id, period=f"2026-{month + 1:02d}").get_json()
+    assert {k: v["met"] for k, v in this["overall"].items()} == {"response": 1}
+    assert {k: v["met"] for k, v in nxt["overall"].items()} == {"resolution": 1}
+    assert this["period"]["end"] == nxt["period"]["start"] == iso(midnight)
