@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.reports.test_service_level_api import World
+from tests.reports.world import World
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 
 from servicedesk import db
 from sla.models import SlaClock
-from tests.reports.test_service_level_api import World, iso
+from tests.reports.world import World, iso
 from tests.unit.reports.test_compliance_engine_property import (
     NOW,
     cached,
