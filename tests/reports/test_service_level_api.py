@@ -334,3 +334,50 @@ def test_dst_month_ends(client: Any, make: Any, world: World, month: int, last_d
     assert {k: v["met"] for k, v in this["overall"].items()} == {"response": 1}
     assert {k: v["met"] for k, v in nxt["overall"].items()} == {"resolution": 1}
     assert this["period"]["end"] == nxt["period"]["start"] == iso(midnight)
+
+
+def test_a_breach_says_where_the_time_went(client: Any, make: Any, world: World) -> None:
+    """24x7: 5 h from receipt to resolution; 1 h waiting for the customer, 1 h at a supplier,
+    the rest (3 h) at the desk."""
+    from datetime import timedelta
+
+    w, sess = world, world.sess
+    t0 = local(2026, 11, 16, 9)
+    hour = timedelta(hours=1)
+    tid = w.ticket(client, t0)
+    supplier = Supplier(name="Acme", contact_email="acme@example.fi")
+    sess.add(supplier)
+    sess.flush()
+    sess.add(
+        Escalation(
+            ticket_id=tid,
+            supplier_id=supplier.id,
+            note="n",
+            escalated_by_id=w.desk["agent"].id,
+            escalated_at=t0 + 3 * hour,
+            status="ended",
+            ended_at=t0 + 4 * hour,
+        )
+    )
+    sess.commit()
+    w.clock(
+        tid,
+        "resolution",
+        w.p1,
+        "breached",
+        t0,
+        due=t0 + 2 * hour,
+        breach=t0 + 2 * hour,
+        stopped=t0 + 5 * hour,
+        pauses=((t0 + hour, t0 + 2 * hour),),
+    )
+    body = get(
+        client, make.auth(make.user("admin")), organisation_id=w.org.id, period="2026-11"
+    ).get_json()
+    (breach,) = body["breaches"]
+    assert breach["ticket"]["id"] == tid and breach["stopped"] is True
+    assert (breach["desk_seconds"], breach["supplier_seconds"], breach["customer_seconds"]) == (
+        3 * 3600,
+        3600,
+        3600,
+    )

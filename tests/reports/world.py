@@ -83,8 +83,13 @@ class World:
         breach: datetime | None = None,
         leg: int = 0,
         why: str = "test",
+        pauses: tuple[tuple[datetime, datetime], ...] = (),
     ) -> int:
+        """A clock row; `pauses` (waiting for the customer) go into its events only."""
         events = [{"type": "start", "at": iso(start), "target_minutes": None, "why": "test"}]
+        for a, b in pauses:
+            for step, at in (("pause", a), ("resume", b)):
+                events.append({"type": step, "at": iso(at), "target_minutes": None, "why": "t"})
         last = start
         if stopped is not None:
             events.append(
