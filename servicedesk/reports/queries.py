@@ -107,7 +107,9 @@ def clock_facts(
         .where(SlaClock.state != "cancelled", _counts_in(start, end))
     )
     if organisation_id is not None:
-        stmt = stmt.where(Ticket.organisation_id == organisation_id)
+        # No clock counts before its ticket is received: the bound lets the scan walk
+        # ix_tickets_org_received up to the window's end only.
+        stmt = stmt.where(Ticket.organisation_id == organisation_id, Ticket.received_at < end)
     if contract_id is not None:
         stmt = stmt.where(SlaClock.leg != 0, Escalation.contract_id == contract_id)
     facts: list[ClockFact] = []
@@ -131,6 +133,7 @@ def ended_without_promise(
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .where(
             Ticket.organisation_id == organisation_id,
+            Ticket.received_at < end,
             SlaClock.leg == 0,
             SlaClock.state == "cancelled",
             SlaClock.stopped_at >= start,

@@ -48,7 +48,8 @@ def test_api_figures_match_sla_md(
 ) -> None:
     w, sess = world, world.sess
     if not hasattr(w, "tids"):
-        w.tids = [w.ticket(client, NOW) for _ in range(2)]
+        # Received before every generated clock starts (no clock starts before its ticket).
+        w.tids = [w.ticket(client, datetime(2025, 1, 1, tzinfo=UTC)) for _ in range(2)]
         w.admin = make.auth(make.user("admin"))
     sess.execute(delete(SlaClock))
     truths: dict[tuple[int, int], list[tuple[str, Any] | None]] = {}
