@@ -180,6 +180,7 @@ def init_api(app: Flask) -> Api:
     from servicedesk.mail.api import blp as inbound_mail_blp
     from servicedesk.portal.api import blp as portal_blp
     from servicedesk.ratings.api import blp as ratings_blp
+    from servicedesk.reports.api import blp as reports_blp
     from servicedesk.tickets.api import blp as tickets_blp
     from servicedesk.time_entries.api import blp as time_entries_blp
     from servicedesk.users.api import auth_blp, users_blp
@@ -206,6 +207,7 @@ def init_api(app: Flask) -> Api:
         portal_blp,
         time_entries_blp,
         charges_blp,
+        reports_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

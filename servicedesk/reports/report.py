@@ -1,0 +1,241 @@
+"""The service-level report of one organisation and period, as plain dataclasses: the API
+writes them as JSON, and the pages, exports and monthly mail (later) read the same."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy.orm import Session
+
+from servicedesk.reports import queries
+from servicedesk.reports.compliance import ClockFact, Tally, counted, passed, tally_by
+from servicedesk.reports.periods import Period, months_ending
+
+CUSTOMER_KINDS = ("response", "resolution", "update")
+SUPPLIER_KINDS = ("supplier_response", "supplier_resolution")
+LOW_RATING = 2
+
+
+@dataclass(frozen=True)
+class LineCompliance:
+    line: queries.Line
+    kind: str
+    met: int
+    breached: int
+    compliance_percent: Decimal | None
+    target_percent: Decimal | None
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class Breach:
+    ticket: queries.TicketRow
+    clock_id: int
+    kind: str
+    due_at: datetime | None
+    #: The stop instant, or the breach instant of a clock still running or paused.
+    counted_at: datetime
+    stopped: bool
+    desk_seconds: int | None
+    supplier_seconds: int | None
+    customer_seconds: int | None
+
+
+@dataclass(frozen=True)
+class ContractCompliance:
+    contract: queries.ContractRow
+    kind: str
+    met: int
+    breached: int
+    compliance_percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class Volume:
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    rated: int
+    average: Decimal | None
+    low: list[queries.Rated]
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: str
+    met: int
+    breached: int
+    compliance_percent: Decimal | None
+    received: int
+
+
+@dataclass(frozen=True)
+class ServiceLevelReport:
+    organisation_id: int
+    period: Period
+    generated_at: datetime
+    lines: list[LineCompliance]
+    overall: dict[str, Tally]
+    breaches: list[Breach]
+    supplier_compliance: list[ContractCompliance] | None
+    volumes: dict[str, list[Volume]] = field(default_factory=dict)
+    received: int = 0
+    satisfaction: Satisfaction | None = None
+    trend: list[TrendMonth] = field(default_factory=list)
+    #: Clocks cancelled by a change to a priority or type without a promise, per kind.
+    ended_by_priority_change: dict[str, int] = field(default_factory=dict)
+
+
+def _line_order(line: queries.Line) -> tuple:
+    return (line.priority, line.service_code or "", line.family or "", line.promise_id)
+
+
+def contract_compliance(
+    facts: list[ClockFact],
+    leg_contracts: dict[int, int | None],
+    contracts: dict[int, queries.ContractRow],
+    period: Period,
+    now: datetime,
+) -> list[ContractCompliance]:
+    """Supplier clocks per underpinning contract and clock kind."""
+    supplier = [f for f in facts if f.kind in SUPPLIER_KINDS and leg_contracts.get(f.leg)]
+    tallies = tally_by(
+        supplier, lambda f: (leg_contracts[f.leg], f.kind), period.start, period.end, now
+    )
+    return [
+        ContractCompliance(contracts[cid], kind, t.met, t.breached, t.percent)
+        for (cid, kind), t in sorted(tallies.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+        if cid in contracts
+    ]
+
+
+def _volumes(rows: list[queries.Received], codes: dict[int, str]) -> dict[str, list[Volume]]:
+    def count(values: list[str]) -> list[Volume]:
+        return [Volume(k, n) for k, n in sorted(Counter(values).items())]
+
+    return {
+        "service": count([codes.get(r.service_id, "") if r.service_id else "" for r in rows]),
+        "type": count([r.type for r in rows]),
+        "channel": count([r.channel for r in rows]),
+    }
+
+
+def satisfaction(ratings: list[queries.Rated]) -> Satisfaction:
+    average = None
+    if ratings:
+        total = Decimal(sum(r.score for r in ratings))
+        average = (total / len(ratings)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return Satisfaction(len(ratings), average, [r for r in ratings if r.score <= LOW_RATING])
+
+
+def build(
+    sess: Session,
+    organisation_id: int,
+    period: Period,
+    now: datetime,
+    *,
+    with_suppliers: bool = True,
+    with_time_split: bool = True,
+) -> ServiceLevelReport:
+    """Assemble the report; `now` is the instant the running clocks are judged at."""
+    trend_months = months_ending(period.last)
+    start = min(period.start, trend_months[0].start)
+    end = max(period.end, trend_months[-1].end)
+    facts, leg_contracts, tickets = queries.clock_facts(
+        sess, start, end, organisation_id=organisation_id
+    )
+    customer = [f for f in facts if f.leg == 0 and f.kind in CUSTOMER_KINDS]
+
+    by_line = tally_by(customer, lambda f: (f.promise_id, f.kind), period.start, period.end, now)
+    line_rows = queries.lines(sess, [pid for pid, _ in by_line if pid is not None])
+    lines = [
+        LineCompliance(
+            line_rows[pid],
+            kind,
+            t.met,
+            t.breached,
+            t.percent,
+            line_rows[pid].compliance_percent,
+            passed(t, line_rows[pid].compliance_percent),
+        )
+        for (pid, kind), t in by_line.items()
+        if pid in line_rows
+    ]
+    lines.sort(key=lambda lc: (_line_order(lc.line), CUSTOMER_KINDS.index(lc.kind)))
+    overall = tally_by(customer, lambda f: f.kind, period.start, period.end, now)
+
+    breached = []
+    for fact in customer:
+        hit = counted(fact, now)
+        if hit and hit[0] == "breached" and period.contains(hit[1]):
+            breached.append((fact, hit[1]))
+    splits = (
+        queries.time_splits(sess, [f.ticket_id for f, _ in breached], now)
+        if (with_time_split)
+        else {}
+    )
+    breaches = []
+    for fact, at in sorted(breached, key=lambda b: (b[1], b[0].clock_id)):
+        split = splits.get(fact.ticket_id) or {}
+        breaches.append(
+            Breach(
+                tickets[fact.ticket_id],
+                fact.clock_id,
+                fact.kind,
+                fact.due_at,
+                at,
+                fact.stopped_at is not None and fact.stopped_at == at,
+                split.get("desk_seconds"),
+                split.get("supplier_seconds"),
+                split.get("customer_seconds"),
+            )
+        )
+
+    suppliers = None
+    if with_suppliers:
+        contract_rows = queries.contracts(sess, [c for c in leg_contracts.values() if c])
+        suppliers = contract_compliance(facts, leg_contracts, contract_rows, period, now)
+
+    received = queries.received(sess, organisation_id, start, end)
+    in_period = [r for r in received if period.contains(r.received_at)]
+    codes = queries.service_codes(sess, [r.service_id for r in in_period])
+    ratings = queries.rated(sess, organisation_id, period.start, period.end)
+
+    trend = []
+    for m in trend_months:
+        t = tally_by(customer, lambda f: "all", m.start, m.end, now).get("all", Tally())
+        n = sum(1 for r in received if m.contains(r.received_at))
+        trend.append(TrendMonth(m.label, t.met, t.breached, t.percent, n))
+
+    return ServiceLevelReport(
+        organisation_id=organisation_id,
+        period=period,
+        generated_at=now,
+        lines=lines,
+        overall=overall,
+        breaches=breaches,
+        supplier_compliance=suppliers,
+        volumes=_volumes(in_period, codes),
+        received=len(in_period),
+        satisfaction=satisfaction(ratings),
+        trend=trend,
+        ended_by_priority_change=queries.ended_without_promise(
+            sess, organisation_id, period.start, period.end
+        ),
+    )
+
+
+def build_contract(
+    sess: Session, contract: queries.ContractRow, period: Period, now: datetime
+) -> list[ContractCompliance]:
+    """Supplier compliance of one underpinning contract, across every customer."""
+    facts, leg_contracts, _tickets = queries.clock_facts(
+        sess, period.start, period.end, contract_id=contract.id
+    )
+    return contract_compliance(facts, leg_contracts, {contract.id: contract}, period, now)
