@@ -78,6 +78,7 @@ def reportable_contract(user: User, contract_id: int) -> queries.ContractRow:
 class ServiceLevel(MethodView):
     @blp.arguments(ServiceLevelArgs, location="query")
     @blp.response(200, ServiceLevelOut)
+    @blp.doc(responses={"404": "NOT_FOUND"})  # an organisation the caller may not see
     def get(self, args: dict[str, Any]) -> ServiceLevelReport:
         """An organisation's service-level report for a period (Helsinki local time).
 
@@ -99,6 +100,7 @@ class ServiceLevel(MethodView):
 class SupplierCompliance(MethodView):
     @blp.arguments(SupplierComplianceArgs, location="query")
     @blp.response(200, SupplierComplianceOut)
+    @blp.doc(responses={"404": "NOT_FOUND"})  # a contract the caller may not see
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """An underpinning contract's compliance for a period, across every customer.
 
