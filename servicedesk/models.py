@@ -13,7 +13,8 @@ from servicedesk.cache import CacheGeneration
 from servicedesk.canned.models import CannedReply
 from servicedesk.escalations.models import Escalation
 from servicedesk.mail.models import InboundMail
-from servicedesk.notifications.models import OutboxMessage
+from servicedesk.notifications.models import OutboxAttachment, OutboxMessage
+from servicedesk.reports.models import ReportDelivery
 from servicedesk.tickets.models import (
     Comment,
     IdempotencyKey,
@@ -42,7 +43,9 @@ __all__ = [
     "InboundMail",
     "LoginThrottle",
     "Organisation",
+    "OutboxAttachment",
     "OutboxMessage",
+    "ReportDelivery",
     "ResolverGroup",
     "RoutingRuleRow",
     "Service",

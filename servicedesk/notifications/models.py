@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from servicedesk.db import Base, UTCDateTime, utcnow
@@ -20,6 +20,7 @@ KINDS = (
     "desk",  # to the desk: new ticket to the group, assignment
     "auto_answer",  # to the sender of refused incoming mail
     "low_rating",  # a rating of 1 or 2, to the account managers
+    "monthly_report",  # the month's service-level report, PDF attached
 )
 STATUSES = ("pending", "sending", "sent", "failed")
 
@@ -75,3 +76,16 @@ class OutboxMessage(Base):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} to {self.recipient} {self.status}>"
+
+
+class OutboxAttachment(Base):
+    """A file sent with an outbox message (e.g. the monthly report's PDF), stored with the
+    row so that the mail and its attachment commit together and a resend sends the same."""
+
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -63,7 +63,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from servicedesk.config import ConfigError, Settings
 from servicedesk.db import utcnow
-from servicedesk.notifications.models import OutboxMessage
+from servicedesk.notifications.models import OutboxAttachment, OutboxMessage
 from servicedesk.notifications.queries import STALE_SENDING_AFTER, stale_sending
 
 log = logging.getLogger(__name__)
@@ -117,9 +117,13 @@ class ClaimedMessage:
     in_reply_to: str | None = None
     references_header: str | None = None
     auto_submitted: str | None = None
+    #: Files sent with the message: (filename, content type, bytes).
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     @classmethod
-    def of(cls, row: OutboxMessage) -> ClaimedMessage:
+    def of(
+        cls, row: OutboxMessage, attachments: tuple[tuple[str, str, bytes], ...] = ()
+    ) -> ClaimedMessage:
         return cls(
             row.id,
             row.kind,
@@ -134,6 +138,7 @@ class ClaimedMessage:
             row.in_reply_to,
             row.references_header,
             row.auto_submitted,
+            attachments,
         )
 
 
@@ -177,6 +182,9 @@ def build_email(message: ClaimedMessage | OutboxMessage, mail_from: str) -> Emai
         email.add_alternative(
             message.html_body, subtype="html", charset="utf-8", cte="quoted-printable"
         )
+    for filename, content_type, data in getattr(message, "attachments", ()) or ():
+        maintype, _, subtype = content_type.partition("/")
+        email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return email
 
 
@@ -418,7 +426,21 @@ def _claim(new_session: SessionFactory, limit: int, token: str) -> list[ClaimedM
             .values(status="sending", claimed_at=now, claimed_by=token)
             .returning(OutboxMessage)
         ).all()
-        claimed = [ClaimedMessage.of(row) for row in rows]
+        files: dict[int, list[tuple[str, str, bytes]]] = {}
+        for file in sess.execute(
+            select(
+                OutboxAttachment.outbox_id,
+                OutboxAttachment.filename,
+                OutboxAttachment.content_type,
+                OutboxAttachment.data,
+            )
+            .where(OutboxAttachment.outbox_id.in_(ids))
+            .order_by(OutboxAttachment.id)
+        ):
+            files.setdefault(file.outbox_id, []).append(
+                (file.filename, file.content_type, bytes(file.data))
+            )
+        claimed = [ClaimedMessage.of(row, tuple(files.get(row.id, ()))) for row in rows]
     order = {id_: n for n, id_ in enumerate(ids)}
     return sorted(claimed, key=lambda m: order[m.id])
 

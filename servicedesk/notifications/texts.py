@@ -193,9 +193,7 @@ def text_for(template: Template, _: Gettext, f: MailFacts) -> MailText:
     if template is Template.CUSTOMER_REPLY:
         return MailText(
             subject=_("Customer replied: %(title)s") % v,
-            paragraphs=(
-                _("%(author)s replied to ticket %(number)s of %(organisation)s:") % v,
-            ),
+            paragraphs=(_("%(author)s replied to ticket %(number)s of %(organisation)s:") % v,),
             quote=f.comment,
             link_label=portal,
             link=f.link,
