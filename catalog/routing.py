@@ -14,11 +14,14 @@ Order of precedence:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+
+import snowballstemmer
 
 #: Ticket types that belong to the account manager rather than to a resolver group.
 ACCOUNT_MANAGER_TYPES = frozenset({"change_need", "feedback"})
@@ -66,6 +69,58 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){body}(?!\w)")
 
 
+# --- inflected forms ----------------------------------------------------------------------
+# Finnish and Swedish inflect by suffixes (Wilma, Wilmaan, Wilmassa; skrivare, skrivaren) and
+# build compounds by joining words (tietoturva + ongelma). A one-word keyword therefore matches
+# a word of the text that is (1) the keyword itself, (2) an inflected form of it: the same
+# Snowball stem, in Finnish or Swedish, (3) a compound that starts with it and goes on with a
+# word of its own (at least COMPOUND_TAIL letters: "tietoturvaongelma", not "wilmanen"), or
+# (4) for a long stem (at least STEM_PREFIX letters), a word that starts with the keyword's
+# Finnish stem, which catches consonant gradation and vowel changes (tulostin, tulostimen).
+# Keywords with anything but letters (".net", "c++", phrases) match as whole words, as before.
+
+COMPOUND_TAIL = 4
+STEM_PREFIX = 5
+_WORD = re.compile(r"\w+")
+_STEMMERS = (snowballstemmer.stemmer("finnish"), snowballstemmer.stemmer("swedish"))
+_STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps state while it works
+
+
+@lru_cache(maxsize=8192)
+def _stems(word: str) -> tuple[str, ...]:
+    with _STEM_LOCK:
+        return tuple(stemmer.stemWord(word) for stemmer in _STEMMERS)
+
+
+@lru_cache(maxsize=64)
+def _words(folded_text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(folded_text))
+
+
+def word_matches(word: str, keyword: str) -> bool:
+    """Whether a word of the text (folded) is the one-word keyword (folded) or a form of it."""
+    if word == keyword:
+        return True
+    tail = word[len(keyword) :]
+    if word.startswith(keyword) and len(tail) >= COMPOUND_TAIL and tail.isalpha():
+        return True
+    if not word.isalpha():
+        return False
+    word_stems, keyword_stems = _stems(word), _stems(keyword)
+    if any(a == b for a, b in zip(word_stems, keyword_stems, strict=True)):
+        return True
+    finnish = keyword_stems[0]
+    return len(finnish) >= STEM_PREFIX and word.startswith(finnish)
+
+
+def keyword_in(keyword: str, folded_text: str) -> bool:
+    """Whether the keyword (a word, in any inflected form, or a phrase) is in the text."""
+    key = _fold(keyword).strip()
+    if key.isalpha():
+        return any(word_matches(word, key) for word in _words(folded_text))
+    return _keyword_pattern(keyword).search(folded_text) is not None
+
+
 @dataclass(frozen=True)
 class RoutingRule:
     """An override of the default route; a condition left None (or no keywords) matches anything."""
@@ -79,7 +134,8 @@ class RoutingRule:
     family: str | None = None
     provider: str | None = None
     ticket_type: str | None = None
-    #: Any one keyword, as a whole word, case-insensitively, anywhere in title + description.
+    #: Any one keyword, case-insensitively, anywhere in title + description: a word also in its
+    #: inflected forms and as the first part of a compound (`keyword_in`), a phrase as is.
     keywords: tuple[str, ...] = ()
     active: bool = True
 
@@ -93,7 +149,7 @@ class RoutingRule:
 
     def matched_keywords(self, text: str) -> tuple[str, ...]:
         folded = _fold(text)
-        return tuple(k for k in self.keywords if _keyword_pattern(k).search(folded))
+        return tuple(k for k in self.keywords if keyword_in(k, folded))
 
     def matches(self, facts: TicketFacts) -> bool:
         """True when every condition the rule sets holds; `active` is not checked here."""
