@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from servicedesk.reports.compliance import ClockFact, tally_by
+from servicedesk.reports.compliance import ClockFact, counted, tally_by
 from servicedesk.reports.periods import parse
 from sla.calendar import Calendar
 from sla.clock import ClockEvent, EventType, evaluate
@@ -83,7 +83,9 @@ def oracle(target: int, steps: list[tuple[str, datetime]]) -> tuple[str, datetim
         used += b - a
     breach = None
     if due is not None:
-        breach = next((max(a, due) for a, b in stretches if b > due), None)
+        # Running strictly after the due instant: a stretch of no length (a resume and a pause
+        # at the same instant, applied in list order) is no running time at all.
+        breach = next((max(a, due) for a, b in stretches if b > due and b > a), None)
     if final == "stop":
         return ("breached" if breach is not None else "met"), steps[-1][1]
     if breach is not None:
@@ -114,3 +116,22 @@ def test_monthly_compliance_of_engine_rows_matches_sla_md(clocks) -> None:
             inside.count("met"),
             inside.count("breached"),
         )
+
+
+def test_a_resume_and_a_pause_at_the_same_instant_after_due_is_no_breach() -> None:
+    """Found by hypothesis: paused exactly at the due instant, then resumed and paused again in
+    the same second. The clock never ran after its due instant: not breached (yet)."""
+    start = datetime(2025, 12, 31, 22, 0, tzinfo=UTC)  # 00:00 Helsinki, New Year
+    steps = [
+        ("start", start),
+        ("pause", start + timedelta(minutes=1)),  # the due instant of a 1-minute target
+        ("resume", start + timedelta(seconds=61)),
+        ("pause", start + timedelta(seconds=61)),
+    ]
+    assert oracle(1, steps) is None
+    row = cached(0, 1, steps)
+    assert row.state == "paused" and row.breach_at is None
+    # Resumed for good later, it breaches at that resume instant.
+    later = [*steps, ("resume", start + timedelta(hours=1))]
+    assert oracle(1, later) == ("breached", start + timedelta(hours=1))
+    assert counted(cached(0, 1, later), NOW) == ("breached", start + timedelta(hours=1))
