@@ -32,8 +32,9 @@ from servicedesk.reports.report import (
 Gettext = Callable[[str], str]
 Kind = Literal["text", "int", "percent", "decimal", "datetime", "duration", "verdict"]
 LOCALES = ("fi", "sv", "en")
-#: Babel's locale per page language: Finland's Swedish and English write dates the Finnish way.
-BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_FI"}
+#: Babel's locale per page language (dates take an explicit Finnish pattern anyway); English
+#: with a decimal point, as the English pages write numbers.
+BABEL_LOCALE = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 DASH = "\u2013"
 
 
@@ -157,10 +158,10 @@ def period_words(period: Period, locale: str) -> str:
     """The period in words: "marraskuu 2026", "2026-Q4", "2026" or a range of days."""
     loc = BABEL_LOCALE.get(locale, "fi_FI")
     label = period.label
-    if len(label) == 7 and label[4] == "-":
-        return babel_dates.format_date(period.first, "LLLL yyyy", locale=loc)
     if "Q" in label or len(label) == 4:
         return label
+    if len(label) == 7:
+        return babel_dates.format_date(period.first, "LLLL yyyy", locale=loc)
     first = babel_dates.format_date(period.first, "d.M.yyyy", locale=loc)
     last = babel_dates.format_date(period.last, "d.M.yyyy", locale=loc)
     return f"{first}{DASH}{last}"

@@ -121,10 +121,10 @@ def picker_state(args: Any, period: periods.Period | None) -> dict[str, str]:
         "to": args.get("to", ""),
     }
     if period and not state["pick"]:
-        if len(label) == 7:
-            state.update(pick="month", month=label)
-        elif "Q" in label:
+        if "Q" in label:
             state.update(pick="quarter", quarter=label)
+        elif len(label) == 7:
+            state.update(pick="month", month=label)
         elif len(label) == 4:
             state.update(pick="year", year=label)
         else:
