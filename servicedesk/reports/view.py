@@ -204,6 +204,11 @@ def line_label(line: Any, _: Gettext) -> str:
     return name
 
 
+def _capital(text: str) -> str:
+    """A label that starts with a word of the vocabulary ("vasteaika: toteuma")."""
+    return text[:1].upper() + text[1:]
+
+
 def _helsinki(at: datetime | None) -> datetime | None:
     return None if at is None else at.astimezone(HELSINKI)
 
@@ -416,7 +421,7 @@ def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> Re
     for k in overall_kinds:
         headlines.append(
             Figure(
-                _("%(clock)s compliance") % {"clock": _word(kinds, k)},
+                _capital(_("%(clock)s compliance") % {"clock": _word(kinds, k)}),
                 report.overall[k].percent,
                 "percent",
             )
