@@ -54,6 +54,7 @@ def test_the_report_page_downloads_agree_with_the_api_and_pass_axe(
     login(page, world.manager)
     page.locator("header nav a[href='/desk/reports']").click()
     page.wait_for_url("**/desk/reports")
+    assert_accessible(page, f"report list ({lang})")
     page.locator(f"a[href^='/desk/reports/organisations/{world.org.id}?']").click()
     page.wait_for_url(f"**/desk/reports/organisations/{world.org.id}?*")
     assert page.locator("h1").inner_text().endswith(world.org.name)
@@ -115,3 +116,13 @@ def test_a_customer_contact_finds_the_report_in_the_portal(pages: Contexts, make
     assert world.org.name in page.locator("h1").inner_text()
     assert sc.SUPPLIER_NAME not in page.content()
     assert_accessible(page, "portal report")
+
+
+def test_a_supplier_agent_reads_their_contract(pages: Contexts, make: Any) -> None:
+    world = sc.build(make, locale="en")
+    page = pages.new_page(locale="en-GB")
+    login(page, world.supplier_agent)
+    page.locator("header nav a[href='/desk/reports/contracts']").click()
+    page.wait_for_url("**/desk/reports/contracts/*")
+    assert sc.SUPPLIER_NAME in page.locator("h1").inner_text()
+    assert_accessible(page, "contract compliance")
