@@ -245,12 +245,8 @@ def _supplier_table(rows: Sequence[ContractCompliance], _: Gettext) -> Table:
     )
 
 
-def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> ReportView:
-    """The report in the reader's words; supplier compliance only where the report has it."""
-    locale = locale if locale in LOCALES else "fi"
-    _ = gettext_for(locale)
-    kinds, types, channels = kind_words(_), type_words(_), channel_words(_)
-    words = {
+def _common_words(_: Gettext) -> dict[str, str]:
+    return {
         "pass": "\u2714 " + _("passed"),
         "fail": "\u2716 " + _("failed"),
         "generated": _("Generated"),
@@ -260,6 +256,14 @@ def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> Re
         "data": _("The chart's numbers"),
         "page": _("Page"),
     }
+
+
+def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> ReportView:
+    """The report in the reader's words; supplier compliance only where the report has it."""
+    locale = locale if locale in LOCALES else "fi"
+    _ = gettext_for(locale)
+    kinds, types, channels = kind_words(_), type_words(_), channel_words(_)
+    words = _common_words(_)
 
     lines = Table(
         "lines",
@@ -465,19 +469,21 @@ def view_charts(view: ReportView) -> list[Chart]:
     """The page's and the PDF's charts, each tied to the table that holds its numbers."""
     _ = gettext_for(view.locale)
     sep = "." if view.locale == "en" else ","
-    found = [
-        Chart(
-            "trend",
-            _("Compliance and tickets received, 12 months"),
-            charts.trend_svg(
-                view.trend_points,
-                title=_("Compliance and tickets received, 12 months"),
-                percent_label=_("Compliance %"),
-                volume_label=_("Tickets received"),
-            ),
-            "trend",
+    found = []
+    if view.trend_points:
+        found.append(
+            Chart(
+                "trend",
+                _("Compliance and tickets received, 12 months"),
+                charts.trend_svg(
+                    view.trend_points,
+                    title=_("Compliance and tickets received, 12 months"),
+                    percent_label=_("Compliance %"),
+                    volume_label=_("Tickets received"),
+                ),
+                "trend",
+            )
         )
-    ]
     if view.line_bars:
         found.append(
             Chart(
@@ -513,3 +519,26 @@ def view_charts(view: ReportView) -> list[Chart]:
 def contract_table(rows: Sequence[ContractCompliance], locale: str) -> Table:
     """A contract's supplier compliance (the supplier agents' page)."""
     return _supplier_table(rows, gettext_for(locale))
+
+
+def contract_view(
+    contract: Any,
+    rows: Sequence[ContractCompliance],
+    period: Period,
+    generated_at: datetime,
+    locale: str,
+) -> ReportView:
+    """A contract's supplier compliance as a view of its own (its page's downloads)."""
+    locale = locale if locale in LOCALES else "fi"
+    _ = gettext_for(locale)
+    return ReportView(
+        locale=locale,
+        title=_("Supplier compliance"),
+        organisation=f"{contract.supplier_name} \u00b7 {contract.name}",
+        period=period,
+        period_words=period_words(period, locale),
+        generated_at=generated_at.astimezone(HELSINKI),
+        headlines=[],
+        tables=[_supplier_table(rows, _)],
+        words=_common_words(_),
+    )

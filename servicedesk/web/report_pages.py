@@ -35,6 +35,8 @@ from servicedesk.reports.view import (
     ReportView,
     build_view,
     contract_table,
+    contract_view,
+    period_words,
     show,
     view_charts,
 )
@@ -214,9 +216,13 @@ def _download(org: Organisation, fmt: str, *, staff: bool) -> Any:
         period = picked_period(request.args, _now())
     except periods.PeriodError:
         abort(422, description=bad_period_text())
-    view = _view_of(org, period, staff)
+    return _file(_view_of(org, period, staff), str(org.id), fmt)
+
+
+def _file(view: ReportView, code: str, fmt: str) -> Response:
+    """A download: never cached, never shown in place, never sniffed."""
     render = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "pdf": exports.to_pdf}[fmt]
-    name = exports.file_name(view, str(org.id), fmt)
+    name = exports.file_name(view, code, fmt)
     return Response(
         render(view),
         headers={
@@ -351,16 +357,37 @@ def report_contract(contract_id: int) -> Any:
     except periods.PeriodError:
         context["problem"] = bad_period_text()
         return _page("web/report_contract.html", 422, **context)
-    from servicedesk.reports.view import period_words
-
     locale = _locale()
     rows = build_contract(db.session(), contract, period, now)
     context.update(
         table=contract_table(rows, locale),
         picker=picker_state(request.args, period),
         period_words=period_words(period, locale),
+        exports={
+            fmt: url_for(
+                "web.report_contract_export", contract_id=contract.id, fmt=fmt, period=period.label
+            )
+            for fmt in exports.FORMATS
+        },
     )
     return _page("web/report_contract.html", 200, **context)
+
+
+@bp.get("/desk/reports/contracts/<int:contract_id>/export.<fmt>")
+@reader_required
+def report_contract_export(contract_id: int, fmt: str) -> Any:
+    """A contract's supplier compliance as CSV, XLSX or PDF."""
+    contract = reportable_contract(current_user, contract_id)
+    if fmt not in exports.FORMATS:
+        abort(404)
+    now = _now()
+    try:
+        period = picked_period(request.args, now)
+    except periods.PeriodError:
+        abort(422, description=bad_period_text())
+    rows = build_contract(db.session(), contract, period, now)
+    view = contract_view(contract, rows, period, now, _locale())
+    return _file(view, f"sopimus-{contract.id}", fmt)
 
 
 def report_links(user: Any) -> list[dict[str, Any]]:

@@ -214,6 +214,16 @@ def test_supplier_agents_see_their_own_contracts_only(
     assert "UC 2026" in html and 'href="/desk/reports/contracts"' in html
     foreign = f"/desk/reports/contracts/{november.foreign_contract.id}"
     assert get(agent, foreign, period="2026-11").status_code == 404
+    assert get(agent, foreign + "/export.csv", period="2026-11").status_code == 404
+    own_csv = get(agent, mine + "/export.csv", period="2026-11")
+    assert own_csv.status_code == 200
+    assert own_csv.headers["Content-Disposition"] == (
+        f'attachment; filename="palvelutaso-sopimus-{november.contract.id}-2026-11.csv"'
+    )
+    rows = [r.split(";") for r in own_csv.data.decode("utf-8-sig").splitlines()]
+    # supplier, contract, clock, met, breached, compliance %
+    assert ["Kuntasoft Oy", "UC 2026", "toimittajan ratkaisuaika", "1", "0", "100,00"] in rows
+    assert get(agent, mine + "/export.pdf", period="2026-11").data.startswith(b"%PDF")
     manager = login(november.manager)
     assert get(manager, foreign, period="2026-11").status_code == 200
     both = get(manager, "/desk/reports/contracts").get_data(as_text=True)
