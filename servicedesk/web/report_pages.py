@@ -19,6 +19,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -49,8 +50,6 @@ PICKS = ("month", "quarter", "year", "range")
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or DEFAULT_LOCALE)
 
 
