@@ -42,17 +42,18 @@ def nav_items() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     from servicedesk.web.queues import nav_entries
+    from servicedesk.web.report_pages import report_links
 
     if current_user.role_enum in CUSTOMER_ROLES:
         from servicedesk.web.portal import nav_entries as portal_entries
 
-        return portal_entries(current_user)
+        return portal_entries(current_user) + report_links(current_user)
     try:
-        return nav_entries(current_user)
+        return nav_entries(current_user) + report_links(current_user)
     except Exception:  # the header never takes a page down with it
         log.exception("navigation counts failed")
         db.session().rollback()
-        return []
+        return report_links(current_user)
 
 
 @bp.app_context_processor
