@@ -173,3 +173,17 @@ def test_an_organisation_that_fails_loses_nothing_of_the_others_and_goes_out_nex
     deliver(app, port)
     mails = Counter(m["To"] for m in monthly_mails(handler.messages))
     assert mails == {a: len(o) for a, o in monthly.expected_recipients().items()}
+
+
+def test_the_scheduler_fires_the_job_hourly_from_seven_helsinki_time(app):
+    """The job decides whether a month is due; its trigger only has to fire from 07:00 on
+    the first business day, and again later that day after an outage."""
+    from sla.scheduler import build_scheduler
+
+    job = next(j for j in build_scheduler(app, blocking=False).get_jobs() if j.id == SPEC.id)
+    fire = job.trigger.get_next_fire_time(None, datetime(2026, 12, 1, 0, 0, tzinfo=HKI))
+    assert fire == datetime(2026, 12, 1, 7, 0, tzinfo=HKI)
+    fire = job.trigger.get_next_fire_time(fire, fire.replace(minute=1))
+    assert fire == datetime(2026, 12, 1, 8, 0, tzinfo=HKI)
+    fire = job.trigger.get_next_fire_time(None, datetime(2026, 12, 1, 22, 1, tzinfo=HKI))
+    assert fire == datetime(2026, 12, 2, 7, 0, tzinfo=HKI)
