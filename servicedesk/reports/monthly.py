@@ -188,11 +188,11 @@ def deliver_organisation(
     answered as `failed`, with nothing of this organisation left in the session.
     """
     month = period.label
+    if delivered(sess, org.id, month):
+        return Outcome(org.id, org.name, "already_delivered")
     recipients = recipients_of(sess, org.id)
     if not recipients:
         return Outcome(org.id, org.name, "no_recipients")
-    if delivered(sess, org.id, month):
-        return Outcome(org.id, org.name, "already_delivered")
     if dry_run:
         return Outcome(org.id, org.name, "would_deliver", len(recipients))
     try:
