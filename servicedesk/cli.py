@@ -1,4 +1,4 @@
-"""The `servicedesk` command: run, db, demo, user, token, scheduler, outbox."""
+"""The `servicedesk` command: run, db, demo, user, token, scheduler, outbox, report."""
 
 from __future__ import annotations
 
@@ -638,6 +638,15 @@ def _register_mail() -> None:
 
 
 _register_mail()
+
+
+def _register_report() -> None:
+    from servicedesk.reports.cli import report
+
+    main.add_command(report)
+
+
+_register_report()
 
 
 if __name__ == "__main__":  # `python -m servicedesk.cli` from a worktree

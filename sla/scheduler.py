@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 from servicedesk import db
 from servicedesk.mail.imap import imap_poll_job
 from servicedesk.notifications.sender import send_outbox_job
+from servicedesk.reports.monthly import monthly_reports_job
 from sla.jobs import auto_close_job, renewal_reminders_job, sweep_job
 
 log = logging.getLogger("servicedesk.scheduler")
@@ -101,6 +102,11 @@ JOBS: list[JobSpec] = [
     JobSpec("auto-close", auto_close_job, {"trigger": "interval", "minutes": 15}),
     JobSpec(
         "renewal-reminders", renewal_reminders_job, {"trigger": "cron", "hour": 7, "minute": 0}
+    ),
+    # Hourly from 07:00 Helsinki: the job itself knows when a month's reports are due (the
+    # first business day, catching up on the next two) and delivers each one exactly once.
+    JobSpec(
+        "monthly-reports", monthly_reports_job, {"trigger": "cron", "hour": "7-22", "minute": 0}
     ),
     JobSpec(
         "imap-poll",

@@ -116,6 +116,7 @@ def test_the_registry_holds_the_sweep_the_sender_auto_close_and_renewal_reminder
         "send-outbox",
         "auto-close",
         "renewal-reminders",
+        "monthly-reports",
         "imap-poll",
     ]
 
