@@ -1,0 +1,172 @@
+"""The public page's reads: compliance and volumes per service family and Helsinki month
+across all owners, aggregated in SQL (GROUP BY), never row by row.
+
+The counting rule is `servicedesk.reports.compliance.counted`, written as SQL: a stopped clock
+counts at its stop instant (met or breached); a breached clock still running or paused counts
+at its breach instant; a clock cached as running counts breached at max(due_at, evaluated_at)
+once `now` is past it; cancelled clocks and supplier legs (leg != 0) count nowhere. Months are
+Helsinki months whose UTC bounds Python computes (`servicedesk.reports.periods`); the database
+only compares instants with them (a CASE), so SQLite and PostgreSQL bucket alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from catalog.agreements.models import AgreementService, AgreementVersion
+from catalog.services.models import Service
+from servicedesk.db import UTCDateTime
+from servicedesk.reports.compliance import Tally
+from servicedesk.reports.periods import Period
+from servicedesk.tickets.models import Ticket
+from sla.models import SlaClock
+
+#: The customer's clocks the page shows (update cycles are an agreement detail).
+PUBLIC_KINDS = ("response", "resolution")
+#: The family of tickets filed without a service.
+NO_FAMILY = ""
+
+#: (family, month label, kind) -> met and breached.
+ClockTallies = dict[tuple[str, str, str], Tally]
+
+
+def _at(value: datetime) -> Any:
+    """An instant as a bound value of the column type (SQLite compares the stored text)."""
+    return literal(value, UTCDateTime)
+
+
+def _month_of(instant: Any, months: Sequence[Period]) -> Any:
+    """The label of the Helsinki month `instant` falls in, or NULL: one CASE branch per month."""
+    return case(
+        *[(and_(instant >= _at(m.start), instant < _at(m.end)), m.label) for m in months],
+        else_=None,
+    )
+
+
+def _family() -> Any:
+    return func.coalesce(Service.family, NO_FAMILY)
+
+
+def clock_tallies(sess: Session, months: Sequence[Period], now: datetime) -> ClockTallies:
+    """Met and breached clocks per family, month and kind, as of `now`. One statement."""
+    c = SlaClock
+    start, end = months[0].start, months[-1].end
+    running_breach = case((c.due_at > c.evaluated_at, c.due_at), else_=c.evaluated_at)
+    outcome = case(
+        (and_(c.state == "met", c.stopped_at.is_not(None), c.stopped_at <= _at(now)), "met"),
+        (
+            and_(c.state == "breached", func.coalesce(c.stopped_at, c.breach_at).is_not(None)),
+            "breached",
+        ),
+        (and_(c.state == "running", c.due_at.is_not(None), running_breach < _at(now)), "breached"),
+        else_=None,
+    )
+    instant = case(
+        (c.state == "met", c.stopped_at),
+        (c.state == "breached", func.coalesce(c.stopped_at, c.breach_at)),
+        else_=running_breach,
+    )
+    facts = (
+        select(
+            _family().label("family"),
+            c.kind.label("kind"),
+            outcome.label("outcome"),
+            instant.label("at"),
+        )
+        .select_from(c)
+        .join(Ticket, Ticket.id == c.ticket_id)
+        .outerjoin(Service, Service.id == Ticket.service_id)
+        .where(
+            c.leg == 0,
+            c.kind.in_(PUBLIC_KINDS),
+            c.state.in_(("met", "breached", "running")),
+            # A superset of the clocks that can count in the window; the CASE decides exactly.
+            or_(
+                c.stopped_at >= _at(start),
+                c.breach_at >= _at(start),
+                and_(c.state == "running", c.due_at < _at(end)),
+            ),
+        )
+        .subquery("facts")
+    )
+    bucketed = (
+        select(
+            facts.c.family,
+            facts.c.kind,
+            facts.c.outcome,
+            _month_of(facts.c.at, months).label("month"),
+        )
+        .where(facts.c.outcome.is_not(None))
+        .subquery("bucketed")
+    )
+    stmt = (
+        select(
+            bucketed.c.family, bucketed.c.month, bucketed.c.kind, bucketed.c.outcome, func.count()
+        )
+        .where(bucketed.c.month.is_not(None))
+        .group_by(bucketed.c.family, bucketed.c.month, bucketed.c.kind, bucketed.c.outcome)
+    )
+    found: ClockTallies = {}
+    for family, month, kind, outcome_, count in sess.execute(stmt):
+        t = found.get((family, month, kind), Tally())
+        found[(family, month, kind)] = (
+            Tally(t.met + count, t.breached)
+            if outcome_ == "met"
+            else Tally(t.met, t.breached + count)
+        )
+    return found
+
+
+def received(sess: Session, months: Sequence[Period]) -> dict[tuple[str, str], int]:
+    """Tickets received per family and month (ix_tickets_received). One statement."""
+    start, end = months[0].start, months[-1].end
+    tickets = (
+        select(_family().label("family"), _month_of(Ticket.received_at, months).label("month"))
+        .select_from(Ticket)
+        .outerjoin(Service, Service.id == Ticket.service_id)
+        .where(Ticket.received_at >= _at(start), Ticket.received_at < _at(end))
+        .subquery("received")
+    )
+    stmt = select(tickets.c.family, tickets.c.month, func.count()).group_by(
+        tickets.c.family, tickets.c.month
+    )
+    return {(family, month): n for family, month, n in sess.execute(stmt) if month is not None}
+
+
+def offered_services(sess: Session, now: datetime) -> list[Service]:
+    """The catalogue's services that take tickets today (retired ones stay out)."""
+    stmt = (
+        select(Service)
+        .where(or_(Service.retired_at.is_(None), Service.retired_at > _at(now)))
+        .order_by(Service.family, Service.subfamily, Service.code)
+    )
+    return list(sess.scalars(stmt))
+
+
+def price_ranges(sess: Session, today: date) -> dict[int, list[tuple[str, Any, Any]]]:
+    """Per service: (price model, lowest, highest price) over the agreement versions in force
+    on `today` (Helsinki). Aggregated in SQL: no row names its organisation."""
+    stmt = (
+        select(
+            AgreementService.service_id,
+            AgreementService.price_model,
+            func.min(AgreementService.price),
+            func.max(AgreementService.price),
+        )
+        .join(AgreementVersion, AgreementVersion.id == AgreementService.agreement_version_id)
+        .where(
+            AgreementVersion.valid_from <= today,
+            or_(AgreementVersion.valid_to.is_(None), AgreementVersion.valid_to >= today),
+        )
+        .group_by(AgreementService.service_id, AgreementService.price_model)
+        .order_by(AgreementService.service_id, AgreementService.price_model)
+    )
+    found: dict[int, list[tuple[str, Any, Any]]] = {}
+    for service_id, model, low, high in sess.execute(stmt):
+        found.setdefault(service_id, []).append((model, low, high))
+    return found
