@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "servicedesk.web.portal",
     "servicedesk.web.portal_ticket",
     "servicedesk.web.portal_rate",
+    "servicedesk.web.public_page",
 )
 
 
