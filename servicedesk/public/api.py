@@ -36,7 +36,7 @@ class PublicServiceLevelView(MethodView):
         Compliance is met / (met + breached) of the response and resolution clocks (SLA.md).
         A figure resting on fewer than `minimum_count` clocks or tickets is suppressed (null,
         with `suppressed: true`), so that no small owner can be singled out. No organisation,
-        person or ticket text appears. 400 for a bad `months` (or an unknown parameter).
+        person or ticket text appears. 400 for a bad `months`.
         """
         report = build(db.session(), db.utcnow(), args["months"])
         return report, 200, {"Cache-Control": CACHE_CONTROL}
