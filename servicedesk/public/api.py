@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 
 from servicedesk import db
 from servicedesk.blueprint import Blueprint
-from servicedesk.public.report import PublicServiceLevel, build
+from servicedesk.public.report import PublicServiceLevel, kept_build
 from servicedesk.public.schemas import PublicServiceLevelArgs, PublicServiceLevelOut
 
 blp = Blueprint(
@@ -22,6 +23,11 @@ blp = Blueprint(
 
 PATH = "/api/v1/public/service-level"
 CACHE_CONTROL = "public, max-age=300"
+
+
+def cache_seconds() -> float:
+    """How long a worker keeps the figures (`PUBLIC_CACHE_SECONDS`, default 60; 0: never)."""
+    return float(current_app.config.get("PUBLIC_CACHE_SECONDS", 60))
 
 
 @blp.route("/service-level")
@@ -38,5 +44,5 @@ class PublicServiceLevelView(MethodView):
         with `suppressed: true`), so that no small owner can be singled out. No organisation,
         person or ticket text appears. 400 for a bad `months`.
         """
-        report = build(db.session(), db.utcnow(), args["months"])
+        report = kept_build(db.session(), db.utcnow(), args["months"], cache_seconds())
         return report, 200, {"Cache-Control": CACHE_CONTROL}

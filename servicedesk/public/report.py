@@ -3,6 +3,8 @@ page renders it. Nothing in it names an organisation, a user or a ticket."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,3 +74,29 @@ def build(sess: Session, now: datetime, full_months: int = DEFAULT_MONTHS) -> Pu
         ]
         out.append(FamilyFigures(family, rows))
     return PublicServiceLevel(now, MIN_COUNT, months, catalogue(sess, now), out)
+
+
+#: Per process: (database, months, current month) -> (monotonic expiry, answer). The figures
+#: are the same for every reader, and a minute's delay is nothing to a monthly statistic,
+#: so a busy page costs the aggregate once a minute per worker, not once per reader.
+_kept: dict[tuple[str, int, str], tuple[float, PublicServiceLevel]] = {}
+_kept_lock = threading.Lock()
+
+
+def kept_build(
+    sess: Session, now: datetime, full_months: int = DEFAULT_MONTHS, seconds: float = 60
+) -> PublicServiceLevel:
+    """`build`, kept for `seconds` (0: always fresh). Keyed by the database and the current
+    Helsinki month, so a new month never shows the old window."""
+    if seconds <= 0:
+        return build(sess, now, full_months)
+    bind = sess.get_bind()
+    key = (str(getattr(bind, "url", bind)), full_months, public_months(now, 0)[0].label)
+    with _kept_lock:
+        found = _kept.get(key)
+    if found is not None and found[0] > time.monotonic():
+        return found[1]
+    answer = build(sess, now, full_months)
+    with _kept_lock:
+        _kept[key] = (time.monotonic() + seconds, answer)
+    return answer

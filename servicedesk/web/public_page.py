@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from servicedesk import db
+from servicedesk.public.api import cache_seconds
 from servicedesk.public.catalogue import CatalogueEntry, Price
-from servicedesk.public.report import FamilyFigures, build
+from servicedesk.public.report import FamilyFigures, kept_build
 from servicedesk.public.suppress import MIN_COUNT, ComplianceCell
 from servicedesk.reports.charts import TrendPoint, data_uri, trend_svg
 from servicedesk.web.blueprint import bp
@@ -143,7 +144,7 @@ def _section(family: FamilyFigures) -> FamilySection:
 @bp.get("/palvelutaso")
 def public_service_level() -> Any:
     """The public service-level page: no login, the same for everybody."""
-    report = build(db.session(), db.utcnow())
+    report = kept_build(db.session(), db.utcnow(), seconds=cache_seconds())
     locale = _locale()
     return render_template(
         "web/public_service_level.html",

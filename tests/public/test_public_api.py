@@ -155,3 +155,21 @@ def test_the_price_list_shows_the_range_in_force_and_no_retired_service(
     ]
     assert catalogue[expert.code]["name_sv"] == expert.name_sv
     assert network.code not in catalogue
+
+
+def test_a_worker_keeps_the_figures_for_a_while_when_told_to(
+    app: Any, client: Any, world: PublicWorld
+) -> None:
+    w = world
+    for day in range(1, 6):
+        w.ticket(client, "expert", local(2026, 10, day, 9))
+    app.config["PUBLIC_CACHE_SECONDS"] = 3600
+    try:
+        first = family(get(client, months=3).get_json(), "expert")["2026-10"]["received"]
+        w.ticket(client, "expert", local(2026, 10, 20, 9))
+        kept = family(get(client, months=3).get_json(), "expert")["2026-10"]["received"]
+        other = family(get(client, months=4).get_json(), "expert")["2026-10"]["received"]
+    finally:
+        app.config["PUBLIC_CACHE_SECONDS"] = 0
+    fresh = family(get(client, months=3).get_json(), "expert")["2026-10"]["received"]
+    assert (first, kept, other, fresh) == (5, 5, 6, 6)
