@@ -80,11 +80,10 @@ def common_error_statuses(method: str, path: str, operation: dict[str, Any]) -> 
     statuses = {401, 503}
     parameters = operation.get("parameters", [])
     names = {(p.get("in"), p.get("name")) for p in parameters if isinstance(p, dict)}
-    if operation.get("security") == []:  # open to everybody: no 401 or 403
-        statuses.discard(401)
-    elif (method, path) in _PUBLIC_OPERATIONS:
+    open_to_all = operation.get("security") == []  # no login, so no role decides: no 403
+    if (method, path) in _PUBLIC_OPERATIONS:
         statuses.add(429)
-    elif (method, path) not in _OWN_ACCOUNT:
+    elif (method, path) not in _OWN_ACCOUNT and not open_to_all:
         statuses.add(403)
     if _PATH_PARAM.search(path):
         statuses.add(404)
