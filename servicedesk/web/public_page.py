@@ -5,6 +5,7 @@ No organisation, person or ticket text is on it, and small cells say "fewer than
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from servicedesk import db
 from servicedesk.public.api import cache_seconds
 from servicedesk.public.catalogue import CatalogueEntry, Price
-from servicedesk.public.report import FamilyFigures, kept_build
+from servicedesk.public.report import FamilyFigures, PublicServiceLevel, kept_build
 from servicedesk.public.suppress import MIN_COUNT, ComplianceCell
 from servicedesk.reports.charts import TrendPoint, data_uri, trend_svg
 from servicedesk.web.blueprint import bp
@@ -141,6 +142,24 @@ def _section(family: FamilyFigures) -> FamilySection:
     return FamilySection(family.family or "none", name, data_uri(svg), alt, rows)
 
 
+#: Per process and language: the charts drawn for the answer `kept_build` keeps. Drawing
+#: three charts costs far more than reading the kept figures, so they are kept with them.
+_drawn: dict[str, tuple[PublicServiceLevel, list[FamilySection]]] = {}
+_drawn_lock = threading.Lock()
+
+
+def sections_of(report: PublicServiceLevel, locale: str) -> list[FamilySection]:
+    """The families' charts and tables, drawn once per kept answer and language."""
+    with _drawn_lock:
+        found = _drawn.get(locale)
+    if found is not None and found[0] is report:
+        return found[1]
+    sections = [_section(f) for f in report.families]
+    with _drawn_lock:
+        _drawn[locale] = (report, sections)
+    return sections
+
+
 @bp.get("/palvelutaso")
 def public_service_level() -> Any:
     """The public service-level page: no login, the same for everybody."""
@@ -149,7 +168,7 @@ def public_service_level() -> Any:
     return render_template(
         "web/public_service_level.html",
         services=[_service_row(e, locale) for e in report.catalogue],
-        sections=[_section(f) for f in report.families],
+        sections=sections_of(report, locale),
         minimum=report.minimum_count,
         first_month=_month_label(report.months[0].label, "LLLL yyyy"),
         generated_at=report.generated_at,
