@@ -60,6 +60,8 @@ class ServiceRow:
 @dataclass(frozen=True)
 class MonthRow:
     label: str
+    #: For narrow screens: "loka 2026".
+    short_label: str
     partial: bool
     received: str | None
     response: ComplianceCell
@@ -132,6 +134,7 @@ def _section(family: FamilyFigures) -> FamilySection:
     rows = [
         MonthRow(
             _month_label(m.month, "LLLL yyyy"),
+            _month_label(m.month, "LLL yyyy"),
             m.partial,
             None if m.received is None else format_decimal(m.received),
             m.response,
