@@ -80,9 +80,10 @@ def common_error_statuses(method: str, path: str, operation: dict[str, Any]) -> 
     statuses = {401, 503}
     parameters = operation.get("parameters", [])
     names = {(p.get("in"), p.get("name")) for p in parameters if isinstance(p, dict)}
+    open_to_all = operation.get("security") == []  # no login, so no role decides: no 403
     if (method, path) in _PUBLIC_OPERATIONS:
         statuses.add(429)
-    elif (method, path) not in _OWN_ACCOUNT:
+    elif (method, path) not in _OWN_ACCOUNT and not open_to_all:
         statuses.add(403)
     if _PATH_PARAM.search(path):
         statuses.add(404)
@@ -179,6 +180,7 @@ def init_api(app: Flask) -> Api:
     from servicedesk.escalations.api import blp as escalations_blp
     from servicedesk.mail.api import blp as inbound_mail_blp
     from servicedesk.portal.api import blp as portal_blp
+    from servicedesk.public.api import blp as public_blp
     from servicedesk.ratings.api import blp as ratings_blp
     from servicedesk.reports.api import blp as reports_blp
     from servicedesk.tickets.api import blp as tickets_blp
@@ -208,6 +210,7 @@ def init_api(app: Flask) -> Api:
         time_entries_blp,
         charges_blp,
         reports_blp,
+        public_blp,
     ):
         api.register_blueprint(blp, url_prefix="/api/v1" + blp.url_prefix)
     return api

@@ -25,6 +25,7 @@ PUBLIC_API_PATHS = {
     ("POST", "/api/v1/auth/tokens"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/docs"),
+    ("GET", "/api/v1/public/service-level"),  # the public service-level figures
 }
 
 
