@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from catalog.agreements.models import ServicePromise
 from catalog.services.models import Service
@@ -123,6 +123,129 @@ def clock_facts(
     return facts, contracts, tickets
 
 
+def _counted_sql(now: datetime) -> tuple[Any, Any]:
+    """`compliance.counted` in SQL: the outcome ('met' | 'breached' | NULL) and the instant
+    that places the clock in a period, from the cached columns."""
+    c = SlaClock
+    later = case((c.due_at >= c.evaluated_at, c.due_at), else_=c.evaluated_at)
+    outcome = case(
+        (and_(c.state == "met", c.stopped_at.is_not(None), c.stopped_at <= now), "met"),
+        (
+            and_(c.state == "breached", or_(c.stopped_at.is_not(None), c.breach_at.is_not(None))),
+            "breached",
+        ),
+        (and_(c.state == "running", c.due_at.is_not(None), later < now), "breached"),
+    )
+    instant = case(
+        (c.state == "met", c.stopped_at),
+        (c.state == "breached", func.coalesce(c.stopped_at, c.breach_at)),
+        (c.state == "running", later),
+    )
+    return outcome, instant
+
+
+def _bucket(column: Any, bounds: Sequence[tuple[datetime, datetime]]) -> Any:
+    """The index of the window in `bounds` (consecutive, oldest first) holding `column`."""
+    return case(*[(column < end, i) for i, (_start, end) in enumerate(bounds)])
+
+
+def monthly_tallies(
+    sess: Session,
+    organisation_id: int,
+    kinds: Sequence[str],
+    months: Sequence[tuple[datetime, datetime]],
+    now: datetime,
+) -> dict[int, tuple[int, int]]:
+    """Met and breached per month (index into `months`) of an organisation's customer clocks
+    of `kinds`, counted in SQL: the trend's figures without reading its clocks row by row.
+    One statement; the same rule and bounds as `clock_facts` + `compliance.tally_by`."""
+    if not months:
+        return {}
+    start, end = months[0][0], months[-1][1]
+    outcome, instant = _counted_sql(now)
+    inner = (
+        select(outcome.label("outcome"), _bucket(instant, months).label("month"))
+        .join(Ticket, Ticket.id == SlaClock.ticket_id)
+        .where(
+            Ticket.organisation_id == organisation_id,
+            Ticket.received_at < end,
+            SlaClock.leg == 0,
+            SlaClock.kind.in_(kinds),
+            SlaClock.state != "cancelled",
+            _counts_in(start, end),
+            outcome.is_not(None),
+            instant >= start,
+            instant < end,
+        )
+        .subquery()
+    )
+    stmt = select(inner.c.month, inner.c.outcome, func.count()).group_by(
+        inner.c.month, inner.c.outcome
+    )
+    found: dict[int, tuple[int, int]] = {}
+    for month, what, n in sess.execute(stmt):
+        met, breached = found.get(month, (0, 0))
+        found[month] = (met + n, breached) if what == "met" else (met, breached + n)
+    return found
+
+
+@dataclass(frozen=True)
+class ReceivedCount:
+    """Tickets received in one trend month, by whether in the period, service, type, channel."""
+
+    month: int | None
+    in_period: bool
+    service_code: str | None
+    type: str
+    channel: str
+    count: int
+
+
+def received_counts(
+    sess: Session,
+    organisation_id: int,
+    months: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+) -> list[ReceivedCount]:
+    """Tickets received in the trend's months or the period ``[start, end)``, counted per
+    month, in-period or not, service, type and channel: the volumes and the trend's received
+    counts in one statement (ix_tickets_org_received), not a row per ticket. `months`:
+    consecutive, oldest first, at least one."""
+    low = min(start, months[0][0])
+    high = max(end, months[-1][1])
+    month = case(
+        (Ticket.received_at < months[0][0], None), else_=_bucket(Ticket.received_at, months)
+    )
+    inner = (
+        select(
+            month.label("month"),
+            and_(Ticket.received_at >= start, Ticket.received_at < end).label("in_period"),
+            Service.code.label("code"),
+            Ticket.type.label("type"),
+            Ticket.channel.label("channel"),
+        )
+        .outerjoin(Service, Service.id == Ticket.service_id)
+        .where(
+            Ticket.organisation_id == organisation_id,
+            Ticket.received_at >= low,
+            Ticket.received_at < high,
+        )
+        .subquery()
+    )
+    stmt = select(
+        inner.c.month,
+        inner.c.in_period,
+        inner.c.code,
+        inner.c.type,
+        inner.c.channel,
+        func.count(),
+    ).group_by(inner.c.month, inner.c.in_period, inner.c.code, inner.c.type, inner.c.channel)
+    return [
+        ReceivedCount(m, bool(p), code, t, ch, n) for m, p, code, t, ch, n in sess.execute(stmt)
+    ]
+
+
 def ended_without_promise(
     sess: Session, organisation_id: int, start: datetime, end: datetime
 ) -> dict[str, int]:
@@ -222,13 +345,25 @@ def rated(sess: Session, organisation_id: int, start: datetime, end: datetime) -
 def time_splits(
     sess: Session, ticket_ids: Sequence[int], at: datetime
 ) -> dict[int, dict[str, Any] | None]:
-    """Where the time went for each ticket (`sla.queries.time_split`): their clocks and
-    supplier legs in two statements, then each resolution clock replayed."""
+    """Where the time went for each ticket (`sla.queries.time_split`): three statements (the
+    tickets' ids, their customer resolution clocks - the only clock a split replays - and
+    their supplier legs), then each resolution clock replayed."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return {}
-    tickets = list(sess.scalars(select(Ticket).where(Ticket.id.in_(ids))))
-    clocks = sla_queries.clocks_by_ticket(sess, tickets)
+    # Bare ticket objects: the split needs their ids, not the eager joins a Ticket brings.
+    tickets = list(
+        sess.scalars(
+            select(Ticket).where(Ticket.id.in_(ids)).options(load_only(Ticket.id), lazyload("*"))
+        )
+    )
+    clocks: dict[int, list[SlaClock]] = {i: [] for i in ids}
+    for clock in sess.scalars(
+        select(SlaClock)
+        .where(SlaClock.ticket_id.in_(ids), SlaClock.kind == "resolution", SlaClock.leg == 0)
+        .options(lazyload(SlaClock.alerts))
+    ):
+        clocks[clock.ticket_id].append(clock)
     legs: dict[int, list[Escalation]] = {i: [] for i in ids}
     for leg in sess.scalars(
         select(Escalation).where(Escalation.ticket_id.in_(ids)).order_by(Escalation.id)
