@@ -35,6 +35,14 @@ class SlaClock(Base):
         ),
         # sla_state filters read the clocks of a state, then their tickets.
         Index("ix_sla_clocks_state_ticket", "state", "ticket_id"),
+        # The service-level report: clocks that stopped, or breached, in a period.
+        Index("ix_sla_clocks_stopped_at", "stopped_at"),
+        Index(
+            "ix_sla_clocks_breach_at",
+            "breach_at",
+            postgresql_where=text("breach_at IS NOT NULL"),
+            sqlite_where=text("breach_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
