@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, lazyload, load_only
 
 from catalog.agreements.models import ServicePromise
@@ -96,12 +96,15 @@ def clock_facts(
     *,
     organisation_id: int | None = None,
     contract_id: int | None = None,
+    with_tickets: bool = True,
 ) -> tuple[list[ClockFact], dict[int, int | None], dict[int, TicketRow]]:
     """One statement: the clocks of an organisation's tickets (or of a contract's legs) that
-    may count in the window; with each supplier clock's contract (leg -> contract id) and
-    each clock's ticket (id, number, title)."""
+    may count in the window; with each supplier clock's contract (leg -> contract id) and,
+    `with_tickets`, each clock's ticket (id, number, title). Without them the organisation's
+    tickets are only an index-only scan of ix_tickets_org_received, not their rows."""
+    ticket_columns = (Ticket.number, Ticket.title) if with_tickets else ()
     stmt = (
-        select(*_FACT_COLUMNS, Escalation.contract_id, Ticket.number, Ticket.title)
+        select(*_FACT_COLUMNS, Escalation.contract_id, *ticket_columns)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .outerjoin(Escalation, and_(SlaClock.leg != 0, Escalation.id == SlaClock.leg))
         .where(SlaClock.state != "cancelled", _counts_in(start, end))
@@ -119,29 +122,18 @@ def clock_facts(
         facts.append(ClockFact(*row[:10]))
         if row.leg:
             contracts[row.leg] = row.contract_id
-        tickets[row.ticket_id] = TicketRow(row.ticket_id, row.number, row.title)
+        if with_tickets:
+            tickets[row.ticket_id] = TicketRow(row.ticket_id, row.number, row.title)
     return facts, contracts, tickets
 
 
-def _counted_sql(now: datetime) -> tuple[Any, Any]:
-    """`compliance.counted` in SQL: the outcome ('met' | 'breached' | NULL) and the instant
-    that places the clock in a period, from the cached columns."""
-    c = SlaClock
-    later = case((c.due_at >= c.evaluated_at, c.due_at), else_=c.evaluated_at)
-    outcome = case(
-        (and_(c.state == "met", c.stopped_at.is_not(None), c.stopped_at <= now), "met"),
-        (
-            and_(c.state == "breached", or_(c.stopped_at.is_not(None), c.breach_at.is_not(None))),
-            "breached",
-        ),
-        (and_(c.state == "running", c.due_at.is_not(None), later < now), "breached"),
-    )
-    instant = case(
-        (c.state == "met", c.stopped_at),
-        (c.state == "breached", func.coalesce(c.stopped_at, c.breach_at)),
-        (c.state == "running", later),
-    )
-    return outcome, instant
+def ticket_rows(sess: Session, ticket_ids: Sequence[int]) -> dict[int, TicketRow]:
+    """Id, number and title of the given tickets (the breach list's), one statement."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    stmt = select(Ticket.id, Ticket.number, Ticket.title).where(Ticket.id.in_(ids))
+    return {row[0]: TicketRow(*row) for row in sess.execute(stmt)}
 
 
 def _bucket(column: Any, bounds: Sequence[tuple[datetime, datetime]]) -> Any:
@@ -162,23 +154,44 @@ def monthly_tallies(
     if not months:
         return {}
     start, end = months[0][0], months[-1][1]
-    outcome, instant = _counted_sql(now)
-    inner = (
-        select(outcome.label("outcome"), _bucket(instant, months).label("month"))
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .where(
-            Ticket.organisation_id == organisation_id,
-            Ticket.received_at < end,
-            SlaClock.leg == 0,
-            SlaClock.kind.in_(kinds),
-            SlaClock.state != "cancelled",
-            _counts_in(start, end),
-            outcome.is_not(None),
-            instant >= start,
-            instant < end,
+    c = SlaClock
+    later = case((c.due_at >= c.evaluated_at, c.due_at), else_=c.evaluated_at)
+
+    def part(outcome: Any, instant: Any, *where: Any) -> Any:
+        return (
+            select(outcome.label("outcome"), _bucket(instant, months).label("month"))
+            .join(Ticket, Ticket.id == c.ticket_id)
+            .where(
+                Ticket.organisation_id == organisation_id,
+                Ticket.received_at < end,
+                c.leg == 0,
+                c.kind.in_(kinds),
+                instant >= start,
+                instant < end,
+                *where,
+            )
         )
-        .subquery()
-    )
+
+    # `compliance.counted` as three disjoint parts, each on its own index: stopped clocks at
+    # their stop (met only once stopped by `now`; an index-only scan on PostgreSQL), breached
+    # clocks not stopped at their breach, running clocks past due at max(due, evaluated).
+    inner = union_all(
+        part(
+            case((c.state == "met", literal("met")), else_=literal("breached")),
+            c.stopped_at,
+            c.state.in_(("met", "breached")),
+            or_(c.state == "breached", c.stopped_at <= now),
+        ),
+        part(literal("breached"), c.breach_at, c.state == "breached", c.stopped_at.is_(None)),
+        part(
+            literal("breached"),
+            later,
+            c.state == "running",
+            c.due_at.is_not(None),
+            c.due_at < end,
+            later < now,
+        ),
+    ).subquery()
     stmt = select(inner.c.month, inner.c.outcome, func.count()).group_by(
         inner.c.month, inner.c.outcome
     )
@@ -344,17 +357,20 @@ def rated(sess: Session, organisation_id: int, start: datetime, end: datetime) -
 
 def time_splits(
     sess: Session, ticket_ids: Sequence[int], at: datetime
-) -> dict[int, dict[str, Any] | None]:
-    """Where the time went for each ticket (`sla.queries.time_split`): three statements (the
-    tickets' ids, their customer resolution clocks - the only clock a split replays - and
-    their supplier legs), then each resolution clock replayed."""
+) -> tuple[dict[int, TicketRow], dict[int, dict[str, Any] | None]]:
+    """Each ticket's id, number and title, and where the time went for it
+    (`sla.queries.time_split`): three statements (the tickets, their customer resolution
+    clocks - the only clock a split replays - and their supplier legs), then each
+    resolution clock replayed."""
     ids = sorted(set(ticket_ids))
     if not ids:
-        return {}
+        return {}, {}
     # Bare ticket objects: the split needs their ids, not the eager joins a Ticket brings.
     tickets = list(
         sess.scalars(
-            select(Ticket).where(Ticket.id.in_(ids)).options(load_only(Ticket.id), lazyload("*"))
+            select(Ticket)
+            .where(Ticket.id.in_(ids))
+            .options(load_only(Ticket.id, Ticket.number, Ticket.title), lazyload("*"))
         )
     )
     clocks: dict[int, list[SlaClock]] = {i: [] for i in ids}
@@ -369,4 +385,7 @@ def time_splits(
         select(Escalation).where(Escalation.ticket_id.in_(ids)).order_by(Escalation.id)
     ):
         legs[leg.ticket_id].append(leg)
-    return {t.id: sla_queries.time_split(sess, t, at, clocks[t.id], legs[t.id]) for t in tickets}
+    rows = {t.id: TicketRow(t.id, t.number, t.title) for t in tickets}
+    return rows, {
+        t.id: sla_queries.time_split(sess, t, at, clocks[t.id], legs[t.id]) for t in tickets
+    }

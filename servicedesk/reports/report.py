@@ -152,8 +152,8 @@ def build(
     bounds = [(m.start, m.end) for m in trend_months]
     # The period's clocks row by row (lines, breaches, suppliers); the trend's twelve months
     # only as counts, in SQL (the same rule), so its cost is not twelve months of rows.
-    facts, leg_contracts, tickets = queries.clock_facts(
-        sess, period.start, period.end, organisation_id=organisation_id
+    facts, leg_contracts, _ = queries.clock_facts(
+        sess, period.start, period.end, organisation_id=organisation_id, with_tickets=False
     )
     customer = [f for f in facts if f.leg == 0 and f.kind in CUSTOMER_KINDS]
 
@@ -180,11 +180,13 @@ def build(
         hit = counted(fact, now)
         if hit and hit[0] == "breached" and period.contains(hit[1]):
             breached.append((fact, hit[1]))
-    splits = (
-        queries.time_splits(sess, [f.ticket_id for f, _ in breached], now)
-        if (with_time_split)
-        else {}
-    )
+    # The breached clocks' tickets (number, title) with their time splits, not every
+    # counted clock's ticket row.
+    breached_ids = [f.ticket_id for f, _ in breached]
+    if with_time_split:
+        tickets, splits = queries.time_splits(sess, breached_ids, now)
+    else:
+        tickets, splits = queries.ticket_rows(sess, breached_ids), {}
     breaches = []
     for fact, at in sorted(breached, key=lambda b: (b[1], b[0].clock_id)):
         split = splits.get(fact.ticket_id) or {}
