@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from catalog.agreements.models import AgreementVersion
@@ -107,6 +107,10 @@ REQUESTER_ANSWERS = ("Alkoi eilen aamulla, ei virhettä.", "Det började i går 
 #: What a stop or a pause may follow (a second stop is no event: the clock is stopped).
 _MAY_FOLLOW = {"stop": ("start", "resume", "pause"), "pause": ("start", "resume")}
 AUTO_CLOSE_REASON = "resolved over 5 business days ago"
+#: Share of resolved tickets their requester rates, and the scores' weights (mostly content).
+RATED_SHARE = 0.3
+SCORE_WEIGHTS = ((5, 45), (4, 30), (3, 12), (2, 8), (1, 5))
+LOW_COMMENTS = ("Kesti liian kauan.", "Det tog för lång tid.", "Took too long, twice.")
 
 
 class NotReady(RuntimeError):
@@ -363,6 +367,27 @@ class _Clock:
     events: list[dict[str, Any]]
 
 
+def rating(
+    seed: int, ticket_id: int, resolved_at: datetime, closed_at: datetime | None, now: datetime
+) -> tuple[int, str | None, datetime] | None:
+    """The requester's rating of a resolved ticket (score, comment, when), or None.
+
+    Decided by the ticket's id alone (its own random stream), so `add_ratings` gives an
+    existing database the very ratings `generate` would have written: rated while resolved,
+    before the close and before `now`.
+    """
+    rng = random.Random(f"rating-{seed}-{ticket_id}")
+    if rng.random() >= RATED_SHARE:
+        return None
+    score = int(_pick(rng, [(str(s), w) for s, w in SCORE_WEIGHTS]))
+    last = min(closed_at or now, now)
+    if last <= resolved_at:
+        return None
+    at = resolved_at + (last - resolved_at) * rng.uniform(0.02, 0.9)
+    comment = rng.choice(LOW_COMMENTS) if score <= 2 and rng.random() < 0.6 else None
+    return score, comment, at
+
+
 class Generator:
     """Makes the rows of one ticket at a time; ids come from counters set up front."""
 
@@ -373,8 +398,9 @@ class Generator:
         now: datetime,
         first_ids: dict[str, int],
         counters: dict[int, int],
+        seed: int = 2026,
     ) -> None:
-        self.cat, self.rng, self.now = cat, rng, now
+        self.cat, self.rng, self.now, self.seed = cat, rng, now, seed
         self.ids = {k: itertools.count(v) for k, v in first_ids.items()}
         self.counters = counters
         self.summary = Summary()
@@ -589,6 +615,7 @@ class Generator:
             else:
                 status = "resolved"
 
+        rated = rating(self.seed, tid, resolved_at, closed_at, now) if resolved_at else None
         sla_due_at = None
         for c in clocks:
             row, alerts = self._clock_rows(tid, c, cal)
@@ -646,6 +673,9 @@ class Generator:
                 "sla_due_at": sla_due_at,
                 "sla_sort_at": sla_due_at or SLA_SORT_NONE,
                 "version": version,
+                "rating": rated[0] if rated else None,
+                "rating_comment": rated[1] if rated else None,
+                "rated_at": rated[2] if rated else None,
             }
         )
         s = self.summary
@@ -835,6 +865,7 @@ def make_chunk(chunk: Chunk) -> tuple[Packed, Summary]:
         _shared["now"],
         chunk.first_ids,
         dict(chunk.counters),
+        _shared["seed"],
     )
     out = Batch()
     for received in chunk.instants:
@@ -922,6 +953,52 @@ def generate(
         _reset_sequences(sess)
     total.elapsed_seconds = time.monotonic() - started
     return total
+
+
+def add_ratings(sess: Session, seed: int, after_id: int, now: datetime | None = None) -> int:
+    """Give the generated tickets (ids above `after_id`) of a database made before `generate`
+    rated them the ratings it now writes (`rating`); returns how many. Neither makes the
+    `rated` event."""
+    now = now or datetime.now(UTC)
+    t = Ticket.__table__
+    rows = sess.execute(
+        select(t.c.id, t.c.resolved_at, t.c.closed_at).where(
+            t.c.id > after_id, t.c.resolved_at.is_not(None), t.c.rating.is_(None)
+        )
+    )
+    found = []
+    for tid, resolved_at, closed_at in rows:
+        rated = rating(seed, tid, resolved_at, closed_at, now)
+        if rated is not None:
+            found.append((tid, *rated))
+    if not found:
+        return 0
+    if _is_postgres(sess):
+        sess.execute(
+            text(
+                "CREATE TEMP TABLE bench_ratings (id int PRIMARY KEY, rating int,"
+                " rating_comment text, rated_at timestamptz) ON COMMIT DROP"
+            )
+        )
+        raw = sess.connection().connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur, cur.copy("COPY bench_ratings FROM STDIN") as cp:
+            for row in found:
+                cp.write_row(row)
+        sess.execute(
+            text(
+                "UPDATE tickets SET rating = r.rating, rating_comment = r.rating_comment,"
+                " rated_at = r.rated_at FROM bench_ratings r WHERE tickets.id = r.id"
+            )
+        )
+    else:
+        sess.execute(
+            t.update()
+            .where(t.c.id == bindparam("tid"))
+            .values(rating=bindparam("s"), rating_comment=bindparam("c"), rated_at=bindparam("at")),
+            [{"tid": i, "s": s, "c": c, "at": a} for i, s, c, a in found],
+        )
+    return len(found)
 
 
 def analyze(sess: Session, tables: Iterable[str] = ()) -> None:

@@ -9,8 +9,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from catalog.agreements.models import ServicePromise
 from catalog.services.models import Service
@@ -96,12 +96,15 @@ def clock_facts(
     *,
     organisation_id: int | None = None,
     contract_id: int | None = None,
+    with_tickets: bool = True,
 ) -> tuple[list[ClockFact], dict[int, int | None], dict[int, TicketRow]]:
     """One statement: the clocks of an organisation's tickets (or of a contract's legs) that
-    may count in the window; with each supplier clock's contract (leg -> contract id) and
-    each clock's ticket (id, number, title)."""
+    may count in the window; with each supplier clock's contract (leg -> contract id) and,
+    `with_tickets`, each clock's ticket (id, number, title). Without them the organisation's
+    tickets are only an index-only scan of ix_tickets_org_received, not their rows."""
+    ticket_columns = (Ticket.number, Ticket.title) if with_tickets else ()
     stmt = (
-        select(*_FACT_COLUMNS, Escalation.contract_id, Ticket.number, Ticket.title)
+        select(*_FACT_COLUMNS, Escalation.contract_id, *ticket_columns)
         .join(Ticket, Ticket.id == SlaClock.ticket_id)
         .outerjoin(Escalation, and_(SlaClock.leg != 0, Escalation.id == SlaClock.leg))
         .where(SlaClock.state != "cancelled", _counts_in(start, end))
@@ -119,8 +122,141 @@ def clock_facts(
         facts.append(ClockFact(*row[:10]))
         if row.leg:
             contracts[row.leg] = row.contract_id
-        tickets[row.ticket_id] = TicketRow(row.ticket_id, row.number, row.title)
+        if with_tickets:
+            tickets[row.ticket_id] = TicketRow(row.ticket_id, row.number, row.title)
     return facts, contracts, tickets
+
+
+def ticket_rows(sess: Session, ticket_ids: Sequence[int]) -> dict[int, TicketRow]:
+    """Id, number and title of the given tickets (the breach list's), one statement."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    stmt = select(Ticket.id, Ticket.number, Ticket.title).where(Ticket.id.in_(ids))
+    return {row[0]: TicketRow(*row) for row in sess.execute(stmt)}
+
+
+def _bucket(column: Any, bounds: Sequence[tuple[datetime, datetime]]) -> Any:
+    """The index of the window in `bounds` (consecutive, oldest first) holding `column`."""
+    return case(*[(column < end, i) for i, (_start, end) in enumerate(bounds)])
+
+
+def monthly_tallies(
+    sess: Session,
+    organisation_id: int,
+    kinds: Sequence[str],
+    months: Sequence[tuple[datetime, datetime]],
+    now: datetime,
+) -> dict[int, tuple[int, int]]:
+    """Met and breached per month (index into `months`) of an organisation's customer clocks
+    of `kinds`, counted in SQL: the trend's figures without reading its clocks row by row.
+    One statement; the same rule and bounds as `clock_facts` + `compliance.tally_by`."""
+    if not months:
+        return {}
+    start, end = months[0][0], months[-1][1]
+    c = SlaClock
+    later = case((c.due_at >= c.evaluated_at, c.due_at), else_=c.evaluated_at)
+
+    def part(outcome: Any, instant: Any, *where: Any) -> Any:
+        return (
+            select(outcome.label("outcome"), _bucket(instant, months).label("month"))
+            .join(Ticket, Ticket.id == c.ticket_id)
+            .where(
+                Ticket.organisation_id == organisation_id,
+                Ticket.received_at < end,
+                c.leg == 0,
+                c.kind.in_(kinds),
+                instant >= start,
+                instant < end,
+                *where,
+            )
+        )
+
+    # `compliance.counted` as three disjoint parts, each on its own index: stopped clocks at
+    # their stop (met only once stopped by `now`; an index-only scan on PostgreSQL), breached
+    # clocks not stopped at their breach, running clocks past due at max(due, evaluated).
+    inner = union_all(
+        part(
+            case((c.state == "met", literal("met")), else_=literal("breached")),
+            c.stopped_at,
+            c.state.in_(("met", "breached")),
+            or_(c.state == "breached", c.stopped_at <= now),
+        ),
+        part(literal("breached"), c.breach_at, c.state == "breached", c.stopped_at.is_(None)),
+        part(
+            literal("breached"),
+            later,
+            c.state == "running",
+            c.due_at.is_not(None),
+            c.due_at < end,
+            later < now,
+        ),
+    ).subquery()
+    stmt = select(inner.c.month, inner.c.outcome, func.count()).group_by(
+        inner.c.month, inner.c.outcome
+    )
+    found: dict[int, tuple[int, int]] = {}
+    for month, what, n in sess.execute(stmt):
+        met, breached = found.get(month, (0, 0))
+        found[month] = (met + n, breached) if what == "met" else (met, breached + n)
+    return found
+
+
+@dataclass(frozen=True)
+class ReceivedCount:
+    """Tickets received in one trend month, by whether in the period, service, type, channel."""
+
+    month: int | None
+    in_period: bool
+    service_code: str | None
+    type: str
+    channel: str
+    count: int
+
+
+def received_counts(
+    sess: Session,
+    organisation_id: int,
+    months: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
+) -> list[ReceivedCount]:
+    """Tickets received in the trend's months or the period ``[start, end)``, counted per
+    month, in-period or not, service, type and channel: the volumes and the trend's received
+    counts in one statement (ix_tickets_org_received), not a row per ticket. `months`:
+    consecutive, oldest first, at least one."""
+    low = min(start, months[0][0])
+    high = max(end, months[-1][1])
+    month = case(
+        (Ticket.received_at < months[0][0], None), else_=_bucket(Ticket.received_at, months)
+    )
+    inner = (
+        select(
+            month.label("month"),
+            and_(Ticket.received_at >= start, Ticket.received_at < end).label("in_period"),
+            Service.code.label("code"),
+            Ticket.type.label("type"),
+            Ticket.channel.label("channel"),
+        )
+        .outerjoin(Service, Service.id == Ticket.service_id)
+        .where(
+            Ticket.organisation_id == organisation_id,
+            Ticket.received_at >= low,
+            Ticket.received_at < high,
+        )
+        .subquery()
+    )
+    stmt = select(
+        inner.c.month,
+        inner.c.in_period,
+        inner.c.code,
+        inner.c.type,
+        inner.c.channel,
+        func.count(),
+    ).group_by(inner.c.month, inner.c.in_period, inner.c.code, inner.c.type, inner.c.channel)
+    return [
+        ReceivedCount(m, bool(p), code, t, ch, n) for m, p, code, t, ch, n in sess.execute(stmt)
+    ]
 
 
 def ended_without_promise(
@@ -221,17 +357,35 @@ def rated(sess: Session, organisation_id: int, start: datetime, end: datetime) -
 
 def time_splits(
     sess: Session, ticket_ids: Sequence[int], at: datetime
-) -> dict[int, dict[str, Any] | None]:
-    """Where the time went for each ticket (`sla.queries.time_split`): their clocks and
-    supplier legs in two statements, then each resolution clock replayed."""
+) -> tuple[dict[int, TicketRow], dict[int, dict[str, Any] | None]]:
+    """Each ticket's id, number and title, and where the time went for it
+    (`sla.queries.time_split`): three statements (the tickets, their customer resolution
+    clocks - the only clock a split replays - and their supplier legs), then each
+    resolution clock replayed."""
     ids = sorted(set(ticket_ids))
     if not ids:
-        return {}
-    tickets = list(sess.scalars(select(Ticket).where(Ticket.id.in_(ids))))
-    clocks = sla_queries.clocks_by_ticket(sess, tickets)
+        return {}, {}
+    # Bare ticket objects: the split needs their ids, not the eager joins a Ticket brings.
+    tickets = list(
+        sess.scalars(
+            select(Ticket)
+            .where(Ticket.id.in_(ids))
+            .options(load_only(Ticket.id, Ticket.number, Ticket.title), lazyload("*"))
+        )
+    )
+    clocks: dict[int, list[SlaClock]] = {i: [] for i in ids}
+    for clock in sess.scalars(
+        select(SlaClock)
+        .where(SlaClock.ticket_id.in_(ids), SlaClock.kind == "resolution", SlaClock.leg == 0)
+        .options(lazyload(SlaClock.alerts))
+    ):
+        clocks[clock.ticket_id].append(clock)
     legs: dict[int, list[Escalation]] = {i: [] for i in ids}
     for leg in sess.scalars(
         select(Escalation).where(Escalation.ticket_id.in_(ids)).order_by(Escalation.id)
     ):
         legs[leg.ticket_id].append(leg)
-    return {t.id: sla_queries.time_split(sess, t, at, clocks[t.id], legs[t.id]) for t in tickets}
+    rows = {t.id: TicketRow(t.id, t.number, t.title) for t in tickets}
+    return rows, {
+        t.id: sla_queries.time_split(sess, t, at, clocks[t.id], legs[t.id]) for t in tickets
+    }

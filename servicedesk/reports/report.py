@@ -4,6 +4,7 @@ writes them as JSON, and the pages, exports and monthly mail (later) read the sa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -115,14 +116,17 @@ def contract_compliance(
     ]
 
 
-def _volumes(rows: list[queries.Received], codes: dict[int, str]) -> dict[str, list[Volume]]:
-    def count(values: list[str]) -> list[Volume]:
-        return [Volume(k, n) for k, n in sorted(Counter(values).items())]
+def _volumes(counts: list[queries.ReceivedCount]) -> dict[str, list[Volume]]:
+    def count(key: Callable[[queries.ReceivedCount], str]) -> list[Volume]:
+        found = Counter[str]()
+        for c in counts:
+            found[key(c)] += c.count
+        return [Volume(k, n) for k, n in sorted(found.items())]
 
     return {
-        "service": count([codes.get(r.service_id, "") if r.service_id else "" for r in rows]),
-        "type": count([r.type for r in rows]),
-        "channel": count([r.channel for r in rows]),
+        "service": count(lambda c: c.service_code or ""),
+        "type": count(lambda c: c.type),
+        "channel": count(lambda c: c.channel),
     }
 
 
@@ -145,10 +149,11 @@ def build(
 ) -> ServiceLevelReport:
     """Assemble the report; `now` is the instant the running clocks are judged at."""
     trend_months = months_ending(period.last)
-    start = min(period.start, trend_months[0].start)
-    end = max(period.end, trend_months[-1].end)
-    facts, leg_contracts, tickets = queries.clock_facts(
-        sess, start, end, organisation_id=organisation_id
+    bounds = [(m.start, m.end) for m in trend_months]
+    # The period's clocks row by row (lines, breaches, suppliers); the trend's twelve months
+    # only as counts, in SQL (the same rule), so its cost is not twelve months of rows.
+    facts, leg_contracts, _ = queries.clock_facts(
+        sess, period.start, period.end, organisation_id=organisation_id, with_tickets=False
     )
     customer = [f for f in facts if f.leg == 0 and f.kind in CUSTOMER_KINDS]
 
@@ -175,11 +180,13 @@ def build(
         hit = counted(fact, now)
         if hit and hit[0] == "breached" and period.contains(hit[1]):
             breached.append((fact, hit[1]))
-    splits = (
-        queries.time_splits(sess, [f.ticket_id for f, _ in breached], now)
-        if (with_time_split)
-        else {}
-    )
+    # The breached clocks' tickets (number, title) with their time splits, not every
+    # counted clock's ticket row.
+    breached_ids = [f.ticket_id for f, _ in breached]
+    if with_time_split:
+        tickets, splits = queries.time_splits(sess, breached_ids, now)
+    else:
+        tickets, splits = queries.ticket_rows(sess, breached_ids), {}
     breaches = []
     for fact, at in sorted(breached, key=lambda b: (b[1], b[0].clock_id)):
         split = splits.get(fact.ticket_id) or {}
@@ -202,16 +209,19 @@ def build(
         contract_rows = queries.contracts(sess, [c for c in leg_contracts.values() if c])
         suppliers = contract_compliance(facts, leg_contracts, contract_rows, period, now)
 
-    received = queries.received(sess, organisation_id, start, end)
-    in_period = [r for r in received if period.contains(r.received_at)]
-    codes = queries.service_codes(sess, [r.service_id for r in in_period])
+    counts = queries.received_counts(sess, organisation_id, bounds, period.start, period.end)
     ratings = queries.rated(sess, organisation_id, period.start, period.end)
 
+    tallies = queries.monthly_tallies(sess, organisation_id, CUSTOMER_KINDS, bounds, now)
+    received_by_month = Counter[int]()
+    for c in counts:
+        if c.month is not None:
+            received_by_month[c.month] += c.count
     trend = []
-    for m in trend_months:
-        t = tally_by(customer, lambda f: "all", m.start, m.end, now).get("all", Tally())
-        n = sum(1 for r in received if m.contains(r.received_at))
-        trend.append(TrendMonth(m.label, t.met, t.breached, t.percent, n))
+    for i, m in enumerate(trend_months):
+        t = Tally(*tallies.get(i, (0, 0)))
+        trend.append(TrendMonth(m.label, t.met, t.breached, t.percent, received_by_month[i]))
+    in_period = [c for c in counts if c.in_period]
 
     return ServiceLevelReport(
         organisation_id=organisation_id,
@@ -221,8 +231,8 @@ def build(
         overall=overall,
         breaches=breaches,
         supplier_compliance=suppliers,
-        volumes=_volumes(in_period, codes),
-        received=len(in_period),
+        volumes=_volumes(in_period),
+        received=sum(c.count for c in in_period),
         satisfaction=satisfaction(ratings),
         trend=trend,
         ended_by_priority_change=queries.ended_without_promise(

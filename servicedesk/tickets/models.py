@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,14 @@ class Ticket(Base):
         # sort=sla_due: the queue's order, for all and per provider.
         Index("ix_tickets_sla_sort", "sla_sort_at", "id"),
         Index("ix_tickets_provider_sla_sort", "provider", "sla_sort_at", "id"),
+        # The service-level report: an organisation's ratings in a period.
+        Index(
+            "ix_tickets_org_rated",
+            "organisation_id",
+            "rated_at",
+            postgresql_where=text("rated_at IS NOT NULL"),
+            sqlite_where=text("rated_at IS NOT NULL"),
+        ),
         # q=: ILIKE '%word%' through trigrams on PostgreSQL (migration 0011 adds pg_trgm);
         # on SQLite a plain index that LIKE cannot use: the search scans there.
         Index(

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from servicedesk import db, migrate
-from servicedesk.bench_data import generate
+from servicedesk.bench_data import add_ratings, generate
 from servicedesk.cli import main
 from servicedesk.demo import load_demo
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
@@ -80,6 +80,26 @@ def _check_events(sess: Any) -> None:
     assert comments == commented > 0
 
 
+def _check_ratings(sess: Any, now: datetime) -> None:
+    """Some resolved tickets are rated, while resolved (before the close), as `rate` allows;
+    `add_ratings` gives a database generated without them the same ones."""
+    tickets = list(sess.scalars(select(Ticket)))
+    rated = [t for t in tickets if t.rating is not None]
+    assert 0 < len(rated) < len([t for t in tickets if t.resolved_at])
+    for t in rated:
+        assert 1 <= t.rating <= 5 and t.resolved_at < t.rated_at <= min(t.closed_at or now, now)
+    assert all(t.rated_at is None for t in tickets if t.rating is None)
+    assert add_ratings(sess, 7, 0, now) == 0
+    # A database generated before the ratings gets the very ratings `generate` writes now.
+    want = {t.id: (t.rating, t.rating_comment, t.rated_at) for t in rated}
+    sess.execute(update(Ticket).values(rating=None, rating_comment=None, rated_at=None))
+    assert add_ratings(sess, 7, 0, now) == len(want)
+    sess.expire_all()
+    got = {t.id: (t.rating, t.rating_comment, t.rated_at) for t in sess.scalars(select(Ticket))}
+    assert {k: v for k, v in got.items() if v[0] is not None} == want
+    sess.rollback()
+
+
 def test_generated_tickets_keep_the_apps_invariants_and_serve_through_the_api(
     app: Flask, client: Any
 ) -> None:
@@ -97,6 +117,7 @@ def test_generated_tickets_keep_the_apps_invariants_and_serve_through_the_api(
         assert statuses["closed"] > TICKETS / 2
         _check_events(sess)
         _check_clocks(sess, now)
+        _check_ratings(sess, now)
         agent = sess.scalar(select(User).where(User.email == "eero.korhonen@kpk.example"))
         requester = sess.get(User, sess.scalar(select(Ticket.requester_id).limit(1)))
         year_last = max(n for n in numbers if n.startswith(f"KPK-{now.year}-"))
