@@ -35,9 +35,10 @@ breach, met").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 
 from sla.calendar import Calendar, _business_us, _due_us, _from_us, _open_us, _to_us
 
@@ -111,14 +112,29 @@ class ClockResult:
     breach_at: datetime | None
     #: The stop (or cancel) instant when the clock is stopped at `at`; None if it runs or waits.
     stopped_at: datetime | None
-    #: The open business intervals counted, up to min(at, stop).
-    intervals: tuple[tuple[datetime, datetime], ...]
     #: Pauses skipped: (pause, resume or stop); the end is None while still paused.
     pauses: tuple[tuple[datetime, datetime | None], ...]
     #: Target changes up to `at`: (instant, new target in minutes).
     target_changes: tuple[tuple[datetime, int], ...]
     #: The cancel instant of a cancelled clock.
     cancelled_at: datetime | None = None
+    #: What `intervals` is made of, on demand: the calendar and the running stretches (us).
+    _stretches: tuple[Calendar, tuple[tuple[int, int], ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @cached_property
+    def intervals(self) -> tuple[tuple[datetime, datetime], ...]:
+        """The open business intervals counted, up to min(at, stop).
+
+        Made on first use: a clock running for weeks has an interval per open day, and most
+        readers (the ticket's answer, the tracker, the sweep) never look at them."""
+        if self._stretches is None:
+            return ()
+        calendar, stretches = self._stretches
+        return tuple(
+            (_from_us(x), _from_us(y)) for a, b in stretches for x, y in _open_us(calendar, a, b)
+        )
 
 
 _ALLOWED: dict[EventType, tuple[frozenset[str], str]] = {
@@ -296,9 +312,6 @@ def evaluate(
     else:
         result_state = ClockState.RUNNING
 
-    intervals = tuple(
-        (_from_us(x), _from_us(y)) for a, b in stretches for x, y in _open_us(calendar, a, b)
-    )
     return ClockResult(
         state=result_state,
         elapsed=timedelta(microseconds=elapsed),
@@ -308,10 +321,10 @@ def evaluate(
         warning_at=_maybe(warning),
         breach_at=_maybe(breach),
         stopped_at=_maybe(stopped_at),
-        intervals=intervals,
         pauses=tuple((_from_us(a), _maybe(b)) for a, b in pauses),
         target_changes=tuple((_from_us(moment), minutes) for moment, minutes in changes),
         cancelled_at=_maybe(cancelled_at),
+        _stretches=(calendar, tuple((a, b) for a, b in stretches)),
     )
 
 

@@ -279,7 +279,7 @@ def time_split(
     # supplier; the suppliers add up to supplier_seconds and desk takes the rest, exactly.
     one_us = timedelta(microseconds=1)
     by_supplier_us: dict[str, int] = {}
-    for start, end in result.intervals:
+    for start, end in result.intervals if windows else ():  # a ticket never escalated: none
         for w_start, w_end, leg in windows:
             overlap = min(end, w_end) - max(start, w_start)
             if overlap > timedelta(0):
