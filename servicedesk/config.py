@@ -43,6 +43,8 @@ class Settings:
     imap_folder: str = "INBOX"
     #: Incoming mail accepted per sender address per hour; more goes to quarantine.
     mail_in_rate_per_hour: int = 20
+    #: How long a worker keeps the public service-level figures (0: computed every time).
+    public_cache_seconds: float = 60.0
     #: Reverse proxies in front of the app whose X-Forwarded-For is trusted (ProxyFix).
     trusted_proxy_count: int = 0
 
@@ -102,6 +104,7 @@ def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Sett
         imap_ssl=_bool(env.get("IMAP_SSL"), default=True),
         imap_folder=env.get("IMAP_FOLDER", "INBOX"),
         mail_in_rate_per_hour=int(env.get("MAIL_IN_RATE_PER_HOUR", "20")),
+        public_cache_seconds=float(env.get("PUBLIC_CACHE_SECONDS", "60")),
     )
 
 

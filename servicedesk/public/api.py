@@ -26,8 +26,13 @@ CACHE_CONTROL = "public, max-age=300"
 
 
 def cache_seconds() -> float:
-    """How long a worker keeps the figures (`PUBLIC_CACHE_SECONDS`, default 60; 0: never)."""
-    return float(current_app.config.get("PUBLIC_CACHE_SECONDS", 60))
+    """How long a worker keeps the figures (`PUBLIC_CACHE_SECONDS`, default 60; 0: never).
+
+    The environment sets it (`Settings`); `app.config["PUBLIC_CACHE_SECONDS"]` overrides it."""
+    configured = current_app.config.get("PUBLIC_CACHE_SECONDS")
+    if configured is None:
+        configured = current_app.config["SETTINGS"].public_cache_seconds
+    return float(configured)
 
 
 @blp.route("/service-level")
