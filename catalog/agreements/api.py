@@ -27,6 +27,7 @@ from servicedesk.blueprint import Blueprint
 from servicedesk.db import utcnow
 from servicedesk.enums import Role
 from servicedesk.errors import NotFound, ValidationFailed
+from servicedesk.tickets.handover import hand_over
 from servicedesk.users.models import User
 from servicedesk.users.schemas import UserOut
 
@@ -141,7 +142,11 @@ class AccountManagers(MethodView):
     @blp.arguments(AccountManagersIn)
     @blp.response(200, UserOut(many=True))
     def put(self, data: dict[str, Any], org_id: int) -> list[User]:
-        """Replace the organisation's account managers (admin)."""
+        """Replace the organisation's account managers (admin).
+
+        The open change needs and feedback assigned to an account manager who is no longer
+        one of them go to the first one added (else the first who stays; else nobody), each
+        with an `updated` event and the assignment mail."""
         org = visible_organisation(org_id)  # 404 before 403
         access.require_admin(current_user())
         sess = db.session()
@@ -152,6 +157,13 @@ class AccountManagers(MethodView):
                 "Only account managers can be assigned.",
                 details={"fields": {"user_ids": ["Not all are account managers."]}},
             )
+        before = list(
+            sess.scalars(
+                select(organisation_account_managers.c.user_id).where(
+                    organisation_account_managers.c.organisation_id == org.id
+                )
+            )
+        )
         sess.execute(
             delete(organisation_account_managers).where(
                 organisation_account_managers.c.organisation_id == org.id
@@ -162,4 +174,6 @@ class AccountManagers(MethodView):
                 insert(organisation_account_managers),
                 [{"organisation_id": org.id, "user_id": u} for u in wanted],
             )
+        # The open change needs and feedback of one who left go to a successor.
+        hand_over(sess, current_user(), org.id, before, wanted)
         return sorted(users, key=lambda u: u.id)

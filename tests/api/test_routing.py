@@ -508,3 +508,71 @@ def test_the_account_manager_works_the_change_need_routed_to_them(client, make, 
         headers={**headers, "If-Match": resp.headers["ETag"]},
     )
     assert again.status_code == 403
+
+
+# --- replacing the account manager ----------------------------------------------------------
+
+
+def _set_managers(client, admin, org_id, ids):
+    resp = client.put(
+        f"/api/v1/organisations/{org_id}/account-managers", json={"user_ids": ids}, headers=admin
+    )
+    assert resp.status_code == 200, resp.get_json()
+
+
+def test_replacing_the_account_manager_hands_the_open_change_needs_and_feedback_over(
+    client, make, admin, desk
+):
+    old = make.user("account_manager")
+    new = make.user("account_manager")
+    org = desk["org"].id
+    _set_managers(client, admin, org, [old.id])
+    need = file(client, make, desk["requester"], service_id=desk["service"].id, type="change_need")
+    wish = file(client, make, desk["requester"], service_id=desk["service"].id, type="feedback")
+    done = file(client, make, desk["requester"], service_id=desk["service"].id, type="feedback")
+    incident = file(client, make, desk["requester"], service_id=desk["service"].id)
+    assert need["assignee"]["id"] == wish["assignee"]["id"] == old.id
+    resp = client.patch(
+        f"/api/v1/tickets/{done['id']}",
+        json={"status": "cancelled"},
+        headers={
+            **make.auth(old),
+            "If-Match": client.get(f"/api/v1/tickets/{done['id']}", headers=make.auth(old)).headers[
+                "ETag"
+            ],
+        },
+    )
+    assert resp.status_code == 200, resp.get_json()
+
+    _set_managers(client, admin, org, [new.id])
+
+    for moved in (need, wish):
+        seen = client.get(f"/api/v1/tickets/{moved['id']}", headers=make.auth(new))
+        assert seen.status_code == 200
+        assert seen.get_json()["assignee"]["id"] == new.id
+        events = client.get(f"/api/v1/tickets/{moved['id']}/events", headers=admin).get_json()
+        change = events[-1]
+        assert change["kind"] == "updated"
+        assert change["data"]["changes"]["assignee_id"] == {"before": old.id, "after": new.id}
+        # The new account manager may act on it (before the hand-over: 403).
+        resp = client.post(
+            f"/api/v1/tickets/{moved['id']}/comments",
+            json={"body": "Otan tämän hoitaakseni.", "internal": False},
+            headers=make.auth(new),
+        )
+        assert resp.status_code == 201, resp.get_json()
+    # A closed one keeps its history; an incident was never the account manager's.
+    cancelled = client.get(f"/api/v1/tickets/{done['id']}", headers=admin).get_json()
+    assert cancelled["assignee"]["id"] == old.id
+    after = client.get(f"/api/v1/tickets/{incident['id']}", headers=admin).get_json()
+    assert after["assignee"] == incident["assignee"]
+
+
+def test_with_no_account_manager_left_the_tickets_are_unassigned(client, make, admin, desk):
+    old = make.user("account_manager")
+    org = desk["org"].id
+    _set_managers(client, admin, org, [old.id])
+    need = file(client, make, desk["requester"], service_id=desk["service"].id, type="change_need")
+    _set_managers(client, admin, org, [])
+    after = client.get(f"/api/v1/tickets/{need['id']}", headers=admin).get_json()
+    assert after["assignee"] is None
