@@ -35,11 +35,14 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def window(until: date, months: int) -> Period:
-    """The `months` months up to and including `until` (Helsinki days)."""
+    """The `months` months up to and including `until` (Helsinki days): from the day after
+    the same day `months` months earlier (a month's end counts as its end)."""
     month = until.month - months
     year = until.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
-    day = min(until.day, months_calendar.monthrange(year, month)[1])
+    last = months_calendar.monthrange(year, month)[1]
+    month_end = until.day == months_calendar.monthrange(until.year, until.month)[1]
+    day = last if month_end else min(until.day, last)  # to 30.11: from 1.11, not 31.10
     return Period(f"{months} months to {until}", date(year, month, day) + timedelta(1), until)
 
 

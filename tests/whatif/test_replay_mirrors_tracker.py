@@ -35,6 +35,8 @@ ACTIONS = (
     "cancel",
     "close",
     "infra",
+    "wait",
+    "assign",
 )
 
 
@@ -76,6 +78,12 @@ def _act(world: Any, tid: int, action: str, at: datetime) -> None:
             json={"priority": action.upper(), "priority_reason": "testi"},
             extra_headers=match_any,
         )
+    elif action == "wait":
+        world.call(
+            "PATCH", url, at, json={"status": "waiting_for_customer"}, extra_headers=match_any
+        )
+    elif action == "assign":
+        world.call("PATCH", url, at, json={"assignee_id": world.agent.id}, extra_headers=match_any)
     elif action == "infra":
         world.call(
             "PATCH", url, at, json={"service_id": world.infra_service.id}, extra_headers=match_any
@@ -101,7 +109,7 @@ def test_replay_under_own_version_is_what_the_tracker_stored(world: Any, dbs: An
             at += timedelta(minutes=rng.choice((5, 30, 90, 400, 2000)))
             _act(world, tid, rng.choice(ACTIONS), at)
         if n == 0:  # at least one ticket with every kind of step
-            for action in ("reply", "ask", "answer", "p2", "resolve", "reopen", "resolve"):
+            for action in ("reply", "ask", "answer", "p2", "resolve", "p3", "reopen", "resolve"):
                 at += timedelta(minutes=45)
                 _act(world, tid, action, at)
     dbs.expire_all()
