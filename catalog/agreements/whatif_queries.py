@@ -94,11 +94,14 @@ def _terms(sess: Session, version: AgreementVersion) -> VersionTerms:
 
 
 def histories(sess: Session, ticket_ids: Any) -> dict[int, list[Step]]:
-    """Every ticket's clock-moving steps in time order: its status and field changes, and
-    its first public desk reply. `ticket_ids` is a subquery (one statement each)."""
-    first_reply: dict[int, int] = {}
+    """Every ticket's clock-moving steps in time order: its field changes ("updated" events)
+    and its first public desk reply. `ticket_ids` is a subquery (one statement each).
+
+    A reply and a change at the same instant: the reply first, as `reply` writes them (the
+    comment, then the status change it goes with)."""
+    steps: dict[int, list[Step]] = defaultdict(list)
     replies = sess.execute(
-        select(Comment.ticket_id, Comment.id)
+        select(Comment.ticket_id, func.min(Comment.created_at))
         .join(User, User.id == Comment.author_id)
         .where(
             Comment.ticket_id.in_(ticket_ids),
@@ -106,27 +109,42 @@ def histories(sess: Session, ticket_ids: Any) -> dict[int, list[Step]]:
             Comment.escalation_id.is_(None),
             User.role.in_([r.value for r in STAFF_ROLES]),
         )
-        .order_by(Comment.ticket_id, Comment.created_at, Comment.id)
+        .group_by(Comment.ticket_id)
     )
-    for ticket_id, comment_id in replies:
-        first_reply.setdefault(ticket_id, comment_id)
-    replied = set(first_reply.values())
-    steps: dict[int, list[Step]] = defaultdict(list)
+    first_reply = {ticket_id: _aware(at) for ticket_id, at in replies}
     events = sess.execute(
-        select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.kind, TicketEvent.data)
-        .where(
-            TicketEvent.ticket_id.in_(ticket_ids),
-            TicketEvent.kind.in_(("updated", "commented")),
-        )
+        select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.data)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind == "updated")
         .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)
     )
-    for ticket_id, at, kind, data in events:
-        if kind == "commented":
-            if data.get("comment_id") in replied:
-                steps[ticket_id].append(Step(_aware(at), "reply"))
-        elif data.get("changes"):
-            steps[ticket_id].append(Step(_aware(at), "update", data["changes"]))
+    for ticket_id, at, data in events:
+        changes = data.get("changes")
+        if not changes:
+            continue
+        at = _aware(at)
+        replied = first_reply.get(ticket_id)
+        if replied is not None and replied <= at:
+            steps[ticket_id].append(Step(replied, "reply"))
+            del first_reply[ticket_id]
+        steps[ticket_id].append(Step(at, "update", changes))
+    for ticket_id, replied in first_reply.items():
+        steps[ticket_id].append(Step(replied, "reply"))
     return steps
+
+
+def received_as(ticket: Any, steps: list[Step]) -> tuple[str, int | None, str]:
+    """The priority, service and type the ticket was received with: the first change's
+    "before" of each, else what it has now."""
+    found: dict[str, Any] = {}
+    for step in steps:
+        for name, change in step.changes.items():
+            if name in ("priority", "service_id", "type") and name not in found:
+                found[name] = change.get("before")
+    return (
+        found.get("priority", ticket.priority),
+        found.get("service_id", ticket.service_id),
+        found.get("type", ticket.type),
+    )
 
 
 def what_if(
@@ -156,23 +174,26 @@ def what_if(
         .where(*in_window)
         .order_by(Ticket.received_at, Ticket.id)
     ).all()
-    created = dict(
-        sess.execute(
-            select(TicketEvent.ticket_id, TicketEvent.data).where(
-                TicketEvent.ticket_id.in_(ids), TicketEvent.kind == "created"
-            )
-        ).all()
-    )
     steps = histories(sess, ids)
     actual: dict[int, dict[str, str]] = defaultdict(dict)
     for row in sess.execute(
-        select(SlaClock).where(
+        select(
+            SlaClock.id,
+            SlaClock.ticket_id,
+            SlaClock.kind,
+            SlaClock.promise_id,
+            SlaClock.state,
+            SlaClock.due_at,
+            SlaClock.breach_at,
+            SlaClock.stopped_at,
+            SlaClock.evaluated_at,
+        ).where(
             SlaClock.ticket_id.in_(ids),
             SlaClock.kind.in_(KINDS),
             SlaClock.leg == 0,
             SlaClock.cycle == 0,
         )
-    ).scalars():
+    ):
         actual[row.ticket_id][row.kind] = _actual(row, now)
     lines = promise_lines(sess, version.id)
     calendars = {
@@ -186,15 +207,8 @@ def what_if(
     families = dict(sess.execute(select(Service.id, Service.family)).all())
     cases = []
     for t in tickets:
-        first = created.get(t.id) or {}
-        history = History(
-            t.id,
-            _aware(t.received_at),
-            first.get("priority", t.priority),
-            first.get("service_id", t.service_id),
-            first.get("type", t.type),
-            tuple(steps.get(t.id, ())),
-        )
+        done = steps.get(t.id, [])
+        history = History(t.id, _aware(t.received_at), *received_as(t, done), tuple(done))
         cases.append(TicketCase(t.id, t.number, t.title, history, actual.get(t.id, {})))
     facts = [
         TicketFact(t.id, t.service_id, _aware(t.received_at).astimezone(HELSINKI).date(), t.status)
@@ -237,11 +251,3 @@ def what_if(
         entries,
     )
     return period, compare(cases, lines, families, calendars, now, priced)
-
-
-def ticket_count(sess: Session, organisation_id: int) -> int:
-    """How many tickets the organisation has (the benchmark picks the busiest)."""
-    return int(
-        sess.scalar(select(func.count(Ticket.id)).where(Ticket.organisation_id == organisation_id))
-        or 0
-    )

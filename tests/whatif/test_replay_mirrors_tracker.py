@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog.agreements.queries import promise_lines
 from catalog.agreements.replay import History, replay
 from catalog.agreements.whatif import replayed_outcomes
-from catalog.agreements.whatif_queries import histories
+from catalog.agreements.whatif_queries import histories, received_as
 from catalog.calendars.models import BusinessCalendar
 from catalog.services.models import Service
 from servicedesk.tickets.models import Ticket, TicketEvent
@@ -128,14 +128,10 @@ def test_replay_under_own_version_is_what_the_tracker_stored(world: Any, dbs: An
                 TicketEvent.ticket_id == tid, TicketEvent.kind == "created"
             )
         )
-        history = History(
-            tid,
-            _aware(ticket.received_at),
-            created["priority"],
-            created["service_id"],
-            created["type"],
-            tuple(steps.get(tid, ())),
-        )
+        done = steps.get(tid, [])
+        as_received = (created["priority"], created["service_id"], created["type"])
+        assert received_as(ticket, done) == as_received
+        history = History(tid, _aware(ticket.received_at), *as_received, tuple(done))
         replayed = {c.kind: c for c in replay(history, lines, families)}
         stored = {
             c.kind: c
