@@ -6,12 +6,16 @@ decisions within the seed, and redemption of an owner that stopped being a munic
 
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from catalog.agreements.queries import local_date
+from catalog.ownership.models import ShareSubscription
 from servicedesk.db import utcnow
 from tests.api.helpers import assert_error, file_ticket
 
@@ -291,3 +295,54 @@ def test_only_an_admin_redeems_and_a_foreign_organisation_is_404(client, make, a
     err = assert_error(bad, 422, "validation_error")
     assert set(err["details"]["fields"]) == {"redeemed_on", "reason"}
     assert ownership(client, admin, mine.id, "2030-01-01")["status"] == "owner"
+
+
+def test_every_order_of_entering_subscriptions_and_decisions_gives_the_same_prices(make, dbs):
+    """All 120 orders of five records, each stored through the operations and rolled back."""
+    from catalog.ownership.operations import record_decision, update_subscription
+    from catalog.ownership.operations import subscribe as subscribe_op
+
+    founder = make.org(entitled=False, residents=1000)
+    first = subscribe_op(dbs, founder, date(2009, 6, 1))
+    update_subscription(
+        dbs, first, {"paid_on": date(2009, 7, 1), "registered_on": date(2009, 8, 1)}
+    )
+    dbs.commit()
+    orgs = [make.org(entitled=False, residents=10) for _ in range(3)]
+    ids = [org.id for org in orgs]
+    days = [date(2016, 3, 1), date(2016, 5, 1), date(2017, 2, 1)]
+    decisions = [
+        {**DECISION_2016, "price_per_share": Decimal("2.00")},
+        {
+            "decided_on": "2017-01-15",
+            "price_per_share": Decimal("1.50"),
+            "votes_for": 700,
+            "votes_cast": 1000,
+            "applies_from": "2016-01-01",
+        },
+    ]
+    entries = [("subscription", i) for i in range(3)] + [("decision", i) for i in range(2)]
+    seen: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    for order in itertools.permutations(entries):
+        for what, i in order:
+            if what == "subscription":
+                subscribe_op(dbs, orgs[i], days[i])
+            else:
+                record_decision(
+                    dbs,
+                    **{
+                        k: date.fromisoformat(v) if k in ("decided_on", "applies_from") else v
+                        for k, v in decisions[i].items()
+                    },
+                )
+        rows = dbs.scalars(
+            select(ShareSubscription)
+            .where(ShareSubscription.organisation_id.in_(ids))
+            .order_by(ShareSubscription.subscribed_on)
+        )
+        prices = tuple(str(r.price_per_share) for r in rows)
+        seen.setdefault(prices, []).append(order)
+        dbs.rollback()
+    # before both decisions; the 2016 decision (decided that day); the lower 2017 one
+    assert list(seen) == [("6.00", "2.00", "1.50")]
+    assert len(seen[("6.00", "2.00", "1.50")]) == 120
