@@ -85,6 +85,12 @@ def _price(sess: Session, subs: list[ShareSubscription]) -> None:
     sess.flush()
 
 
+def _lock(sess: Session, org: Organisation) -> None:
+    """Serialise writes on one organisation's holding: two subscriptions sent at once (a double
+    click) must not both find nothing held. PostgreSQL row lock; SQLite has one writer anyway."""
+    sess.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+
+
 def subscribe(
     sess: Session,
     org: Organisation,
@@ -97,6 +103,7 @@ def subscribe(
     A second holding is a 409 ``already_subscribed``; a municipality may subscribe again only
     for the growth of its residents (see ``catalog.shares.additional_shares``).
     """
+    _lock(sess, org)
     held = held_on([as_subscription(r) for r in subscriptions_of(sess, org.id)], subscribed_on)
     try:
         wanted = additional_shares(OrganisationKind(org.kind), org.residents, held)
@@ -136,6 +143,7 @@ def redeem_holding(
     and the in-house entitlement end on that date (``catalog.shares.votes``,
     ``ownership_status``).
     """
+    _lock(sess, org)
     held = [
         r
         for r in subscriptions_of(sess, org.id)
