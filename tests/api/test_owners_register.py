@@ -346,3 +346,26 @@ def test_every_order_of_entering_subscriptions_and_decisions_gives_the_same_pric
     # before both decisions; the 2016 decision (decided that day); the lower 2017 one
     assert list(seen) == [("6.00", "2.00", "1.50")]
     assert len(seen[("6.00", "2.00", "1.50")]) == 120
+
+
+@pytest.mark.postgres
+def test_ten_concurrent_subscriptions_of_one_organisation_make_one_holding(app, make):
+    """A double click, ten times over: the organisation's row lock lets one through."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    org = make.org(entitled=False, residents=700)
+    tokens = [make.auth(make.user("admin")) for _ in range(10)]
+    barrier = threading.Barrier(10)
+
+    def work(i: int) -> tuple[int, str | None]:
+        barrier.wait(timeout=30)
+        resp = subscribe(app.test_client(), tokens[i], org.id, subscribed_on="2015-01-01")
+        body = resp.get_json()
+        return resp.status_code, body.get("error", {}).get("code")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = sorted(pool.map(work, range(10)), key=lambda r: r[0])
+    assert results == [(201, None)] + [(409, "already_subscribed")] * 9
+    subs = ownership(app.test_client(), tokens[0], org.id, "2015-01-01")["subscriptions"]
+    assert [s["shares"] for s in subs] == [700]
