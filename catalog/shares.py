@@ -2,6 +2,23 @@
 
 The centre serves only its owners (the in-house rule), so whether an organisation holds
 registered shares decides whether its tickets are accepted at all.
+
+The register is exact (issue 13):
+
+- **One holding per organisation.** An organisation's holding is the shares of its subscriptions
+  not redeemed by the day of a new one. A municipality holds one share per resident, so a new
+  subscription is allowed only for *new residents*: it adds exactly the growth of the residents
+  over the shares already held (``additional_shares``). We model it this way, with no extra
+  column, because the holding itself already says how many residents were subscribed for; an
+  explicit "for new residents" flag could disagree with it. A joint authority or a municipal
+  company holds one share, ever: a second subscription is refused.
+- **The price does not depend on typing order.** A subscription's price is set by the decisions
+  *decided on or before* its subscription date (``price_per_share``); the register reprices
+  the subscriptions a late-entered decision reaches, so the stored prices follow from the set of
+  records, never from the order they were entered in.
+- **A decision stays within the seed** (``decision_problems``): it may lower the later prices
+  but never below the founders' €1, and its votes cast cannot exceed the votes registered on its
+  date.
 """
 
 from __future__ import annotations
@@ -123,15 +140,20 @@ def price_per_share(
 ) -> tuple[Decimal, GeneralMeetingDecision | None]:
     """The price a subscription on that date pays, and the decision that set it (None = list price).
 
-    Only a carried decision applying on that date and pricing below the list price counts: the
-    general meeting may lower the price, not raise it. Of several, the lowest price wins; on equal
-    prices the most recently decided one is named, as it restates the others.
+    Only a carried decision, decided on or before that date, applying on it and pricing below the
+    list price counts: the general meeting may lower the price, not raise it, and a decision
+    entered late does not reach back to subscriptions made before it was decided. Of several,
+    the lowest price wins; on equal prices the most recently decided one is named, as it
+    restates the others.
     """
     base = list_price(subscribed_on)
     applicable = [
         d
         for d in decisions
-        if d.carried and d.applies_on(subscribed_on) and d.price_per_share < base
+        if d.carried
+        and d.decided_on <= subscribed_on
+        and d.applies_on(subscribed_on)
+        and d.price_per_share < base
     ]
     if not applicable:
         return base, None
@@ -149,6 +171,54 @@ def shares_to_subscribe(kind: OrganisationKind, residents: int | None) -> int:
             )
         return residents
     return 1
+
+
+class AlreadySubscribed(ValueError):
+    """The organisation already holds what its kind and residents entitle it to."""
+
+
+def additional_shares(kind: OrganisationKind, residents: int | None, held: int) -> int:
+    """How many shares a new subscription adds to a holding of ``held`` shares.
+
+    A municipality adds one share per resident it does not hold a share for yet (the growth of
+    its residents); any other owner holds exactly one share. Nothing to add is
+    ``AlreadySubscribed``: a second holding never arises.
+    """
+    if held < 0:
+        raise ValueError("a holding cannot be negative")
+    wanted = shares_to_subscribe(kind, residents)
+    if wanted <= held:
+        if kind is OrganisationKind.MUNICIPALITY:
+            raise AlreadySubscribed(
+                f"The municipality already holds {held} shares for {residents} residents; "
+                "a new subscription is only for new residents."
+            )
+        raise AlreadySubscribed(f"A {kind.value.replace('_', ' ')} holds one share, and it has it.")
+    return wanted - held
+
+
+def held_on(subscriptions: Sequence[Subscription], on: date) -> int:
+    """Shares subscribed (registered or not) and not redeemed by that date: the holding."""
+    return sum(s.shares for s in subscriptions if not s.redeemed_by(on))
+
+
+def decision_problems(decision: GeneralMeetingDecision, registered_votes: int) -> dict[str, str]:
+    """Why a decision cannot be recorded, by field (empty: it can).
+
+    The seed lets the general meeting lower the later prices but not below the founders' €1,
+    and no more votes can be cast than are registered on the day of the meeting.
+    """
+    problems: dict[str, str] = {}
+    if decision.price_per_share < FIRST_PRICE:
+        problems["price_per_share"] = (
+            f"A general meeting cannot price a share below the founders' {FIRST_PRICE} €."
+        )
+    if decision.votes_cast > registered_votes:
+        problems["votes_cast"] = (
+            f"{decision.votes_cast} votes cast, but only {registered_votes} votes are registered "
+            f"on {decision.decided_on.isoformat()}."
+        )
+    return problems
 
 
 def votes(subscriptions: Sequence[Subscription], on: date) -> int:

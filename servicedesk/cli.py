@@ -486,6 +486,28 @@ def shares_subscribe(business_id: str, on: Any, note: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@shares.command("redeem-organisation")
+@click.argument("business_id")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--reason", required=True, help="Why it is no longer a municipal actor.")
+def shares_redeem_organisation(business_id: str, on: Any, reason: str) -> None:
+    """Redeem every share an organisation that stopped being a municipal actor holds."""
+    from catalog.ownership.operations import redeem_holding
+    from servicedesk.errors import ApiError
+
+    app = _app()
+    try:
+        with db.unit_of_work(app) as sess:
+            org = _org_by_business_id(sess, business_id)
+            rows = redeem_holding(sess, org, on.date(), reason)
+            click.echo(
+                f"{org.name} ({org.business_id}): {sum(r.shares for r in rows)} shares "
+                f"redeemed on {on.date()}"
+            )
+    except ApiError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _mark(sub_id: int, field: str, on: Any) -> None:
     from catalog.ownership.models import ShareSubscription
     from catalog.ownership.operations import update_subscription

@@ -954,19 +954,22 @@ def _suppliers(
 
 
 def _ownership(sess: Session, orgs: list[Organisation]) -> None:
+    """The register, then the 2018 meeting: its votes cast cannot exceed the votes registered
+    on its date (the owners registered by then hold 58 450), and it reprices the 2019
+    subscription it reaches, whatever the order the records are entered in."""
+    for org, (subscribed, paid, registered, note) in zip(orgs, OWNERSHIP, strict=True):
+        sub = subscribe(sess, org, subscribed, note=note)
+        update_subscription(sess, sub, {"paid_on": paid, "registered_on": registered})
     record_decision(
         sess,
         decided_on=date(2018, 11, 20),
         price_per_share=Decimal("2.00"),
-        votes_for=820_000,
-        votes_cast=1_000_000,
+        votes_for=48_000,
+        votes_cast=58_450,
         applies_from=date(2019, 1, 1),
         applies_to=date(2019, 12, 31),
         description="Yhtiökokous: osakkeen hinta 2 € vuoden 2019 merkinnöille",
     )
-    for org, (subscribed, paid, registered, note) in zip(orgs, OWNERSHIP, strict=True):
-        sub = subscribe(sess, org, subscribed, note=note)
-        update_subscription(sess, sub, {"paid_on": paid, "registered_on": registered})
 
 
 def _agreements(

@@ -16,6 +16,7 @@ from catalog.ownership.schemas import (
     DecisionOut,
     OwnershipArgs,
     OwnershipOut,
+    RedemptionIn,
     SubscriptionCreate,
     SubscriptionOut,
     SubscriptionPatch,
@@ -59,10 +60,40 @@ class Subscriptions(MethodView):
     @blp.arguments(SubscriptionCreate)
     @blp.response(201, SubscriptionOut)
     def post(self, data: dict[str, Any], org_id: int) -> ShareSubscription:
-        """Subscribe shares (admin): one per resident for a municipality, else one."""
+        """Subscribe shares (admin): one per resident for a municipality, else one.
+
+        One holding per organisation: a second subscription is a 409 ``already_subscribed``,
+        except a municipality's for the growth of its residents (one share per new resident).
+        The price is set by the decisions decided on or before the subscription date.
+        """
         org = visible_organisation(org_id)  # 404 before 403: a foreign id stays unknown
         access.require_admin(current_user())
         return _sub_out(operations.subscribe(db.session(), org, **data))
+
+
+@blp.route("/organisations/<int:org_id>/redemption")
+class Redemption(MethodView):
+    @blp.arguments(RedemptionIn)
+    @blp.response(200, OwnershipOut)
+    def post(self, data: dict[str, Any], org_id: int) -> dict[str, Any]:
+        """Redeem the holding of an organisation that stopped being a municipal actor (admin).
+
+        Every share still held is redeemed on the date, the reason kept in its note; from that
+        date the organisation has no votes and the in-house gate refuses it as a non-owner.
+        Nothing left to redeem is a 409 ``nothing_to_redeem``.
+        """
+        org = visible_organisation(org_id)
+        access.require_admin(current_user())
+        sess = db.session()
+        operations.redeem_holding(sess, org, data["redeemed_on"], data["reason"])
+        on: date = data["redeemed_on"]
+        return {
+            "organisation_id": org.id,
+            "on": on,
+            "status": queries.ownership_status_of(sess, org.id, on).value,
+            "votes": queries.votes_of(sess, org.id, on),
+            "subscriptions": [_sub_out(r) for r in queries.subscriptions_of(sess, org.id)],
+        }
 
 
 @blp.route("/subscriptions/<int:sub_id>")
@@ -98,6 +129,10 @@ class Decisions(MethodView):
     @blp.arguments(DecisionIn)
     @blp.response(201, DecisionOut)
     def post(self, data: dict[str, Any]) -> GeneralMeetingDecision:
-        """Record a decision (admin); only a 2/3 majority lowers the price."""
+        """Record a decision (admin); only a 2/3 majority lowers the price.
+
+        Never below the founders' €1 and never more votes cast than registered on its date
+        (422). Subscriptions made on or after its decision date are repriced.
+        """
         access.require_admin(current_user())
         return _decision_out(operations.record_decision(db.session(), **data))

@@ -50,3 +50,13 @@ def ownership_status_of(sess: Session, organisation_id: int, on: date) -> Owners
 
 def votes_of(sess: Session, organisation_id: int, on: date) -> int:
     return votes([as_subscription(r) for r in subscriptions_of(sess, organisation_id)], on)
+
+
+def registered_votes_on(sess: Session, on: date) -> int:
+    """All owners' votes on that date: the most votes a general meeting could cast then."""
+    rows = sess.scalars(
+        select(ShareSubscription).where(
+            ShareSubscription.registered_on.is_not(None), ShareSubscription.registered_on <= on
+        )
+    )
+    return votes([as_subscription(r) for r in rows], on)

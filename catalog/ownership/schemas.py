@@ -63,3 +63,14 @@ class DecisionOut(DecisionIn):
     id = ma.fields.Integer()
     price_per_share = ma.fields.Decimal(as_string=True)
     carried = ma.fields.Boolean()
+
+
+class RedemptionIn(StrictSchema):
+    redeemed_on = ma.fields.Date(
+        required=True, metadata={"description": "Votes and entitlement end on this date."}
+    )
+    reason = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(1, 200),
+        metadata={"description": "Why it is no longer a municipal actor (kept in the notes)."},
+    )

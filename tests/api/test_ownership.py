@@ -28,6 +28,25 @@ def ownership(client: Any, headers: dict[str, str], org_id: int, on: str) -> dic
     return resp.get_json()
 
 
+def register(client: Any, headers: dict[str, str], sub_id: int, paid: str, registered: str) -> None:
+    resp = client.patch(
+        f"/api/v1/subscriptions/{sub_id}",
+        json={"paid_on": paid, "registered_on": registered},
+        headers=headers,
+    )
+    assert resp.status_code == 200, resp.get_json()
+
+
+@pytest.fixture
+def founders(client: Any, make: Any, admin: dict[str, str]) -> Any:
+    """A founder municipality with 1000 votes registered since 2009: a general meeting's votes
+    cast cannot exceed the votes registered on its date."""
+    org = make.org(entitled=False, residents=1000)
+    sub = subscribe(client, admin, org.id, subscribed_on="2009-06-01").get_json()
+    register(client, admin, sub["id"], "2009-07-01", "2009-08-01")
+    return org
+
+
 def decide(client: Any, headers: dict[str, str], **body: Any) -> dict[str, Any]:
     resp = client.post("/api/v1/general-meeting-decisions", json=body, headers=headers)
     assert resp.status_code == 201, resp.get_json()
@@ -68,7 +87,7 @@ def test_a_municipality_pays_the_price_of_its_subscription_date_at_each_boundary
 
 
 def test_a_carried_general_meeting_price_lowers_the_price_only_within_its_period(
-    client, make, admin
+    client, make, admin, founders
 ):
     decision = decide(
         client,
@@ -98,7 +117,9 @@ def test_a_carried_general_meeting_price_lowers_the_price_only_within_its_period
     assert resp.get_json()["decision_id"] is None
 
 
-def test_a_general_meeting_price_without_a_two_thirds_majority_does_not_apply(client, make, admin):
+def test_a_general_meeting_price_without_a_two_thirds_majority_does_not_apply(
+    client, make, admin, founders
+):
     decision = decide(
         client,
         admin,
@@ -117,7 +138,9 @@ def test_a_general_meeting_price_without_a_two_thirds_majority_does_not_apply(cl
     assert resp.get_json()["decision_id"] is None
 
 
-def test_a_general_meeting_cannot_raise_the_price_above_the_list_price(client, make, admin):
+def test_a_general_meeting_cannot_raise_the_price_above_the_list_price(
+    client, make, admin, founders
+):
     decide(
         client,
         admin,
@@ -151,7 +174,7 @@ def test_a_decision_with_more_votes_for_than_cast_is_refused(client, make, admin
 
 
 def test_general_meeting_decisions_are_listed_to_staff_and_hidden_from_customers(
-    client, make, admin
+    client, make, admin, founders
 ):
     decision = decide(
         client,

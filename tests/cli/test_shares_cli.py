@@ -161,3 +161,40 @@ def test_a_bad_business_id_is_refused_by_the_cli(cli_db):
     result = run("shares", "subscribe", "0201256-5", "--on", "2015-01-01")
     assert result.exit_code == 1
     assert "has a wrong check digit: expected 6, got 5" in result.output
+
+
+def test_a_second_subscription_is_refused_by_the_cli_and_the_register_keeps_one(cli_db):
+    add_organisation(BID, residents=700)
+    assert run("shares", "subscribe", BID, "--on", "2015-01-01").exit_code == 0
+    run("shares", "pay", "1", "--on", "2015-02-01")
+    run("shares", "register", "1", "--on", "2015-03-01")
+    again = run("shares", "subscribe", BID, "--on", "2016-01-01")
+    assert again.exit_code == 1
+    assert "already holds 700 shares for 700 residents" in again.output
+    assert ownership_of(BID) == ("owner", 700)
+
+
+def test_a_joint_authority_gets_no_second_share_from_the_cli(cli_db):
+    add_organisation(BID, kind="joint_authority", residents=None)
+    assert run("shares", "subscribe", BID, "--on", "2011-04-01").exit_code == 0
+    again = run("shares", "subscribe", BID, "--on", "2012-04-01")
+    assert again.exit_code == 1
+    assert "holds one share, and it has it" in again.output
+
+
+def test_the_cli_redeems_an_organisation_that_stopped_being_a_municipal_actor(cli_db):
+    add_organisation(BID)
+    run("shares", "subscribe", BID, "--on", "2012-01-01")
+    run("shares", "pay", "1", "--on", "2012-02-01")
+    run("shares", "register", "1", "--on", "2012-03-01")
+    redeemed = run(
+        "shares", "redeem-organisation", BID, "--on", "2020-01-01", "--reason", "yhtiöitetty"
+    )
+    assert redeemed.exit_code == 0, redeemed.output
+    assert redeemed.output == f"Raasepori ({BID}): 2500 shares redeemed on 2020-01-01\n"
+    assert ownership_of(BID) == ("not_owner", 0)
+    shown = run("shares", "show", BID, "--on", "2019-12-31")
+    assert shown.output.splitlines()[0] == f"Raasepori ({BID}) on 2019-12-31: owner, 2500 votes"
+    again = run("shares", "redeem-organisation", BID, "--on", "2021-01-01", "--reason", "x")
+    assert again.exit_code == 1
+    assert "holds no shares to redeem on 2021-01-01" in again.output

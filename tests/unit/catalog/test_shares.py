@@ -6,11 +6,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.shares import (
+    AlreadySubscribed,
     GeneralMeetingDecision,
     OrganisationKind,
     OwnershipStatus,
     Subscription,
+    additional_shares,
     amount_due,
+    decision_problems,
+    held_on,
     list_price,
     ownership_status,
     price_per_share,
@@ -202,3 +206,84 @@ def test_amount_due_is_shares_times_price_in_cents():
 def test_impossible_subscriptions_are_refused(kw):
     with pytest.raises(ValueError):
         subscription(**kw)
+
+
+# --- the register made exact (issue 13) -----------------------------------------------------
+
+
+def test_a_decision_does_not_reach_back_before_its_decision_date():
+    late = decision(price="2", decided_on=date(2016, 5, 1), applies_from=date(2016, 1, 1))
+    assert price_per_share(date(2016, 3, 1), [late]) == (Decimal("6"), None)
+    assert price_per_share(date(2016, 4, 30), [late]) == (Decimal("6"), None)
+    assert price_per_share(date(2016, 5, 1), [late]) == (Decimal("2"), late)
+
+
+_days = st.dates(min_value=date(2009, 1, 1), max_value=date(2020, 12, 31))
+_decisions = st.builds(
+    lambda decided, start, price, votes_for: decision(
+        price=str(price), decided_on=decided, applies_from=start, votes_for=votes_for
+    ),
+    _days,
+    _days,
+    st.sampled_from(["1", "1.50", "2", "2.50", "4", "5.50"]),
+    st.integers(min_value=1, max_value=3),
+)
+
+
+@given(st.lists(_decisions, max_size=6), _days, st.randoms(use_true_random=False))
+def test_the_price_depends_on_the_set_of_decisions_not_their_order(decisions, day, rnd):
+    shuffled = list(decisions)
+    rnd.shuffle(shuffled)
+    price, used = price_per_share(day, decisions)
+    assert price_per_share(day, shuffled)[0] == price
+    # only the decisions decided by the day count; the price never exceeds the list price
+    known = [d for d in decisions if d.decided_on <= day]
+    assert price_per_share(day, known)[0] == price
+    assert price <= list_price(day)
+    assert used is None or (used.carried and used.decided_on <= day)
+
+
+@pytest.mark.parametrize(
+    ("kind", "residents", "held", "added"),
+    [
+        (OrganisationKind.MUNICIPALITY, 700, 0, 700),
+        (OrganisationKind.MUNICIPALITY, 750, 700, 50),
+        (OrganisationKind.JOINT_AUTHORITY, None, 0, 1),
+        (OrganisationKind.MUNICIPAL_COMPANY, 3, 0, 1),
+    ],
+)
+def test_additional_shares_are_the_growth_of_the_holding(kind, residents, held, added):
+    assert additional_shares(kind, residents, held) == added
+
+
+@pytest.mark.parametrize(
+    ("kind", "residents", "held"),
+    [
+        (OrganisationKind.MUNICIPALITY, 700, 700),  # subscribed twice: 1400 votes for 700
+        (OrganisationKind.MUNICIPALITY, 650, 700),  # fewer residents: nothing to add
+        (OrganisationKind.JOINT_AUTHORITY, None, 1),  # never 2 shares
+        (OrganisationKind.MUNICIPAL_COMPANY, None, 1),
+    ],
+)
+def test_a_second_holding_is_already_subscribed(kind, residents, held):
+    with pytest.raises(AlreadySubscribed):
+        additional_shares(kind, residents, held)
+
+
+def test_the_holding_counts_shares_not_redeemed_by_the_day_registered_or_not():
+    subs = [
+        subscription(shares=700, registered_on=None),
+        subscription(shares=50, redeemed_on=date(2015, 1, 1)),
+    ]
+    assert held_on(subs, date(2014, 12, 31)) == 750
+    assert held_on(subs, date(2015, 1, 1)) == 700
+
+
+def test_a_decision_within_the_seed_has_no_problems():
+    assert decision_problems(decision(price="1", votes_cast=3), registered_votes=3) == {}
+
+
+def test_a_decision_below_one_euro_or_with_unregistered_votes_has_problems():
+    problems = decision_problems(decision(price="0.99", votes_cast=4), registered_votes=3)
+    assert set(problems) == {"price_per_share", "votes_cast"}
+    assert problems["votes_cast"] == "4 votes cast, but only 3 votes are registered on 2010-12-15."
