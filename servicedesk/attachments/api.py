@@ -118,7 +118,8 @@ _DOWNLOAD_DOC = {
         "200": {
             "description": "The bytes, as a download (Content-Disposition: attachment), in "
             "the sniffed type, with X-Content-Type-Options: nosniff.",
-            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            # Any type: the bytes go out in the type sniffed from them (image/png, text/plain...).
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 }
