@@ -22,12 +22,11 @@ from catalog.agreements.replay import KINDS, History, Step
 from catalog.agreements.whatif import TicketCase, WhatIf, charges, compare
 from catalog.calendars.models import BusinessCalendar
 from catalog.services.models import Service
-from servicedesk.charges.queries import versions_in
-from servicedesk.charges.statement import Period, PriceLine, TicketFact, TimeFact, VersionTerms
-from servicedesk.enums import CUSTOMER_ROLES, STAFF_ROLES
+from servicedesk.charges.queries import active_users, expert_time, versions_in
+from servicedesk.charges.statement import Period, PriceLine, TicketFact, VersionTerms
+from servicedesk.enums import STAFF_ROLES
 from servicedesk.reports.compliance import ClockFact, counted
 from servicedesk.tickets.models import Comment, Ticket, TicketEvent
-from servicedesk.time_entries.models import TimeEntry
 from servicedesk.users.models import User
 from sla.models import SlaClock
 
@@ -214,33 +213,8 @@ def what_if(
         TicketFact(t.id, t.service_id, _aware(t.received_at).astimezone(HELSINKI).date(), t.status)
         for t in tickets
     ]
-    users = sess.scalars(
-        select(User.id).where(
-            User.organisation_id == org_id,
-            User.active.is_(True),
-            User.role.in_([r.value for r in CUSTOMER_ROLES]),
-        )
-    ).all()
-    entries = [
-        TimeFact(*row)
-        for row in sess.execute(
-            select(
-                TimeEntry.id,
-                TimeEntry.ticket_id,
-                Ticket.service_id,
-                TimeEntry.worked_on,
-                TimeEntry.minutes,
-                TimeEntry.expert,
-            )
-            .join(Ticket, Ticket.id == TimeEntry.ticket_id)
-            .where(
-                Ticket.organisation_id == org_id,
-                TimeEntry.expert.is_(True),
-                TimeEntry.worked_on >= period.starts_on,
-                TimeEntry.worked_on <= period.ends_on,
-            )
-        )
-    ]
+    users = active_users(sess, org_id)
+    entries = expert_time(sess, org_id, period)
     priced = charges(
         org_id,
         period,

@@ -76,14 +76,28 @@ def statement_for(sess: Session, organisation_id: int, period: Period) -> Statem
             )
         )
     ]
-    users = sess.scalars(
-        select(User.id).where(
-            User.organisation_id == organisation_id,
-            User.active.is_(True),
-            User.role.in_([r.value for r in CUSTOMER_ROLES]),
+    users = active_users(sess, organisation_id)
+    entries = expert_time(sess, organisation_id, period)
+    versions = versions_in(sess, organisation_id, period)
+    return build_statement(organisation_id, period, versions, tickets, users, entries)
+
+
+def active_users(sess: Session, organisation_id: int) -> list[int]:
+    """The organisation's active end users and contacts: what `per_user_month` counts."""
+    return list(
+        sess.scalars(
+            select(User.id).where(
+                User.organisation_id == organisation_id,
+                User.active.is_(True),
+                User.role.in_([r.value for r in CUSTOMER_ROLES]),
+            )
         )
-    ).all()
-    entries = [
+    )
+
+
+def expert_time(sess: Session, organisation_id: int, period: Period) -> list[TimeFact]:
+    """The expert time entries on the organisation's tickets worked in the period."""
+    return [
         TimeFact(eid, ticket_id, service_id, worked_on, minutes, expert)
         for eid, ticket_id, service_id, worked_on, minutes, expert in sess.execute(
             select(
@@ -103,5 +117,3 @@ def statement_for(sess: Session, organisation_id: int, period: Period) -> Statem
             )
         )
     ]
-    versions = versions_in(sess, organisation_id, period)
-    return build_statement(organisation_id, period, versions, tickets, users, entries)
