@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementVersion
+from catalog.agreements.models import IN_FORCE_STATES, AgreementVersion
 from catalog.agreements.queries import entitlement_for, promise_for
 from catalog.gate import Refusal
 from catalog.groups.models import group_members
@@ -229,9 +229,9 @@ def load_catalogue(sess: Session, now: datetime) -> Catalogue:
         )
     versions: dict[int, list[tuple[date, int]]] = {}
     for row in sess.execute(
-        select(
-            AgreementVersion.organisation_id, AgreementVersion.valid_from, AgreementVersion.id
-        ).order_by(AgreementVersion.organisation_id, AgreementVersion.valid_from)
+        select(AgreementVersion.organisation_id, AgreementVersion.valid_from, AgreementVersion.id)
+        .where(AgreementVersion.state.in_(IN_FORCE_STATES))
+        .order_by(AgreementVersion.organisation_id, AgreementVersion.valid_from)
     ):
         versions.setdefault(row[0], []).append((row[1], row[2]))
     return Catalogue(offers, weights, requesters, agents, provider_agents, versions)

@@ -45,6 +45,8 @@ class Settings:
     mail_in_rate_per_hour: int = 20
     #: How long a worker keeps the public service-level figures (0: computed every time).
     public_cache_seconds: float = 60.0
+    #: May the customer's account manager sign its agreement versions (else only admins)?
+    account_managers_sign: bool = False
     #: Reverse proxies in front of the app whose X-Forwarded-For is trusted (ProxyFix).
     trusted_proxy_count: int = 0
 
@@ -105,6 +107,7 @@ def load_settings(instance_path: str, env: dict[str, str] | None = None) -> Sett
         imap_folder=env.get("IMAP_FOLDER", "INBOX"),
         mail_in_rate_per_hour=int(env.get("MAIL_IN_RATE_PER_HOUR", "20")),
         public_cache_seconds=float(env.get("PUBLIC_CACHE_SECONDS", "60")),
+        account_managers_sign=_bool(env.get("ACCOUNT_MANAGERS_SIGN"), default=False),
     )
 
 

@@ -1,6 +1,13 @@
 """Every mapped model, imported in one place so metadata (and Alembic) sees all tables."""
 
-from catalog.agreements.models import AgreementService, AgreementVersion, ServicePromise
+from catalog.agreements.models import (
+    AgreementEvent,
+    AgreementReminder,
+    AgreementService,
+    AgreementVersion,
+    ServicePromise,
+    TransitionMilestone,
+)
 from catalog.calendars.models import BusinessCalendar
 from catalog.groups.models import ResolverGroup, group_members
 from catalog.organisations.models import Organisation, organisation_account_managers
@@ -27,6 +34,8 @@ from servicedesk.users.models import ApiToken, LoginThrottle, User
 from sla.models import SlaAlert, SlaClock
 
 __all__ = [
+    "AgreementEvent",
+    "AgreementReminder",
     "AgreementService",
     "AgreementVersion",
     "ApiToken",
@@ -58,6 +67,7 @@ __all__ = [
     "TicketEvent",
     "TicketNumberCounter",
     "TimeEntry",
+    "TransitionMilestone",
     "UnderpinningContract",
     "User",
     "group_members",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -21,6 +23,20 @@ from servicedesk.db import Base, UTCDateTime, utcnow
 PRICE_MODELS = ("per_ticket", "per_user_month", "fixed_month", "per_expert_hour")
 INVOICING_PERIODS = ("monthly", "quarterly", "yearly")
 
+#: The yearly cycle: an account manager drafts the next period's version from the one in
+#: force, proposes it, the customer contact accepts it, an admin signs it; signing the
+#: successor supersedes its predecessor (which stays in force to its own end date).
+AGREEMENT_STATES = ("draft", "proposed", "signed", "superseded")
+#: Only these ever reach the gate, the clocks, the charges and the reports.
+IN_FORCE_STATES = ("signed", "superseded")
+#: Drafts and proposals: still being negotiated, editable by the account manager.
+OPEN_STATES = ("draft", "proposed")
+#: Milestones of a service's transition plan; the go-live one sets the service's start.
+MILESTONE_KINDS = ("data_migration", "training", "go_live", "other")
+#: Reminders about a version that will end: before the renewal deadline, and 90/30/7 days
+#: and the last day before it ends with no signed successor.
+REMINDER_KINDS = ("renewal_deadline", "lapse_90", "lapse_30", "lapse_7", "lapse_last_day")
+
 
 class AgreementVersion(Base):
     """One version of an organisation's agreement, in force over [valid_from, valid_to].
@@ -32,6 +48,9 @@ class AgreementVersion(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "version_no"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+        CheckConstraint(
+            "state IN ('draft', 'proposed', 'signed', 'superseded')", name="agreement_state"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -44,6 +63,14 @@ class AgreementVersion(Base):
     invoicing_period: Mapped[str] = mapped_column(String(10), default="monthly")
     notes: Mapped[str] = mapped_column(String(2000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: AGREEMENT_STATES; versions typed in whole by an admin are signed at once.
+    state: Mapped[str] = mapped_column(String(10), default="signed", server_default="signed")
+    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The customer contact's acceptance of the proposal; cleared when the proposal changes.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     services: Mapped[list[AgreementService]] = relationship(
         cascade="all, delete-orphan", order_by="AgreementService.id", lazy="selectin"
@@ -67,6 +94,11 @@ class AgreementService(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     price_model: Mapped[str] = mapped_column(String(20))
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    #: The transition plan of the service, in order; empty when it simply starts.
+    milestones: Mapped[list[TransitionMilestone]] = relationship(
+        cascade="all, delete-orphan", order_by="TransitionMilestone.position"
+    )
 
 
 class ServicePromise(Base):
@@ -95,3 +127,57 @@ class ServicePromise(Base):
     calendar_id: Mapped[int] = mapped_column(ForeignKey("business_calendars.id"))
     warning_percent: Mapped[int] = mapped_column(Integer, default=80)
     compliance_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("95"))
+
+
+class TransitionMilestone(Base):
+    """A step of a service's phased introduction (transition plan): data migration, training,
+    go-live... The go-live milestone's date is the service line's `starts_on`."""
+
+    __tablename__ = "transition_milestones"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('data_migration', 'training', 'go_live', 'other')", name="milestone_kind"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_service_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement_services.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    planned_on: Mapped[date] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class AgreementEvent(Base):
+    """What happened to an agreement version: drafted, proposed, accepted, signed,
+    superseded, a milestone moved, a service's start moved, a reminder sent."""
+
+    __tablename__ = "agreement_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_version_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement_versions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AgreementReminder(Base):
+    """One reminder of a kind about a version, once: the unique key makes the scheduler's
+    job send exactly once whatever restarts or second schedulers do."""
+
+    __tablename__ = "agreement_reminders"
+    __table_args__ = (UniqueConstraint("agreement_version_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_version_id: Mapped[int] = mapped_column(
+        ForeignKey("agreement_versions.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    enqueued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)

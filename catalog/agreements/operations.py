@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementService, AgreementVersion, ServicePromise
+from catalog.agreements.models import (
+    IN_FORCE_STATES,
+    OPEN_STATES,
+    AgreementService,
+    AgreementVersion,
+    ServicePromise,
+)
 from catalog.agreements.queries import local_date, promise_line
 from catalog.calendars.models import BusinessCalendar
 from catalog.organisations.models import Organisation
@@ -28,11 +34,21 @@ def is_frozen(sess: Session, version: AgreementVersion) -> bool:
     return bool(sess.scalar(select(exists().where(Ticket.agreement_version_id == version.id))))
 
 
-def _overlaps(
-    sess: Session, org_id: int, valid_from: Any, valid_to: Any, skip_id: int | None
+def overlapping(
+    sess: Session,
+    org_id: int,
+    valid_from: Any,
+    valid_to: Any,
+    skip_id: int | None,
+    states: tuple[str, ...] = IN_FORCE_STATES,
 ) -> AgreementVersion | None:
+    """A version of `states` whose period meets [valid_from, valid_to]. Versions in force
+    never overlap; drafts and proposals never overlap each other, but may overlap the
+    version in force (signing them is checked again)."""
     for other in sess.scalars(
-        select(AgreementVersion).where(AgreementVersion.organisation_id == org_id)
+        select(AgreementVersion).where(
+            AgreementVersion.organisation_id == org_id, AgreementVersion.state.in_(states)
+        )
     ):
         if other.id == skip_id:
             continue
@@ -43,11 +59,14 @@ def _overlaps(
     return None
 
 
-def _check(sess: Session, org_id: int, data: dict[str, Any], skip_id: int | None) -> None:
+def _check(
+    sess: Session, org_id: int, data: dict[str, Any], skip_id: int | None, state: str = "signed"
+) -> None:
     problems: dict[str, list[str]] = {}
     if data["valid_to"] is not None and data["valid_to"] < data["valid_from"]:
         problems.setdefault("valid_to", []).append("The version ends before it starts.")
-    clash = _overlaps(sess, org_id, data["valid_from"], data["valid_to"], skip_id)
+    states = OPEN_STATES if state in OPEN_STATES else IN_FORCE_STATES
+    clash = overlapping(sess, org_id, data["valid_from"], data["valid_to"], skip_id, states)
     if clash is not None:
         end = clash.valid_to.isoformat() if clash.valid_to else "open-ended"
         problems.setdefault("valid_from", []).append(
@@ -107,19 +126,24 @@ def _promise_defaults() -> dict[str, Any]:
     }
 
 
-def create_version(sess: Session, org: Organisation, data: dict[str, Any]) -> AgreementVersion:
-    _check(sess, org.id, data, skip_id=None)
-    number = (
-        sess.scalar(
-            select(func.max(AgreementVersion.version_no)).where(
-                AgreementVersion.organisation_id == org.id
-            )
+def next_version_no(sess: Session, org_id: int) -> int:
+    latest = sess.scalar(
+        select(func.max(AgreementVersion.version_no)).where(
+            AgreementVersion.organisation_id == org_id
         )
-        or 0
-    ) + 1
+    )
+    return (latest or 0) + 1
+
+
+def create_version(
+    sess: Session, org: Organisation, data: dict[str, Any], state: str = "signed"
+) -> AgreementVersion:
+    """A new version: signed at once when an admin types it in whole, or a draft."""
+    _check(sess, org.id, data, skip_id=None, state=state)
     version = AgreementVersion(
         organisation_id=org.id,
-        version_no=number,
+        version_no=next_version_no(sess, org.id),
+        state=state,
         valid_from=data["valid_from"],
         valid_to=data["valid_to"],
         renewal_deadline=data.get("renewal_deadline"),
@@ -152,7 +176,7 @@ def update_version(
     sess: Session, version: AgreementVersion, changes: dict[str, Any]
 ) -> AgreementVersion:
     substantive = set(changes) - ALWAYS_EDITABLE
-    if substantive and is_frozen(sess, version):
+    if substantive and version.state in IN_FORCE_STATES and is_frozen(sess, version):
         raise Conflict(
             f"Tickets were received under version {version.version_no}; its "
             f"{', '.join(sorted(substantive))} cannot change. Create a new version instead.",
@@ -197,7 +221,7 @@ def update_version(
             ],
         ),
     }
-    _check(sess, version.organisation_id, merged, skip_id=version.id)
+    _check(sess, version.organisation_id, merged, skip_id=version.id, state=version.state)
     for field in ("valid_from", "valid_to", "renewal_deadline", "invoicing_period", "notes"):
         if field in changes:
             setattr(version, field, changes[field])

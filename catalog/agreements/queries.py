@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementVersion, ServicePromise
+from catalog.agreements.models import IN_FORCE_STATES, AgreementVersion, ServicePromise
 from catalog.gate import Refusal, VersionFacts, check_entitlement
 from catalog.ownership.queries import ownership_status_of
 from catalog.promises import PromiseLine, find_promise
@@ -30,7 +30,10 @@ def version_facts(sess: Session, organisation_id: int) -> tuple[VersionFacts, ..
 
     def load() -> tuple[VersionFacts, ...]:
         versions = sess.scalars(
-            select(AgreementVersion).where(AgreementVersion.organisation_id == organisation_id)
+            select(AgreementVersion).where(
+                AgreementVersion.organisation_id == organisation_id,
+                AgreementVersion.state.in_(IN_FORCE_STATES),
+            )
         )
         return tuple(
             VersionFacts(

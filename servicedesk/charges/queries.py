@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementService, AgreementVersion
+from catalog.agreements.models import IN_FORCE_STATES, AgreementService, AgreementVersion
 from catalog.services.models import Service
 from servicedesk.charges.statement import (
     Period,
@@ -38,6 +38,7 @@ def versions_in(sess: Session, organisation_id: int, period: Period) -> list[Ver
         select(AgreementVersion)
         .where(
             AgreementVersion.organisation_id == organisation_id,
+            AgreementVersion.state.in_(IN_FORCE_STATES),
             AgreementVersion.valid_from <= period.ends_on,
             (AgreementVersion.valid_to.is_(None)) | (AgreementVersion.valid_to >= period.starts_on),
         )

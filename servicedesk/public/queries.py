@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementService, AgreementVersion
+from catalog.agreements.models import IN_FORCE_STATES, AgreementService, AgreementVersion
 from catalog.services.models import Service
 from servicedesk.db import UTCDateTime
 from servicedesk.reports.compliance import Tally
@@ -152,6 +152,7 @@ def price_ranges(sess: Session, today: date) -> dict[int, list[tuple[str, Any, A
         )
         .join(AgreementVersion, AgreementVersion.id == AgreementService.agreement_version_id)
         .where(
+            AgreementVersion.state.in_(IN_FORCE_STATES),
             AgreementVersion.valid_from <= today,
             or_(AgreementVersion.valid_to.is_(None), AgreementVersion.valid_to >= today),
         )

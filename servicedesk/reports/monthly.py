@@ -33,7 +33,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from catalog.agreements.models import AgreementVersion
+from catalog.agreements.models import IN_FORCE_STATES, AgreementVersion
 from catalog.organisations.models import Organisation, organisation_account_managers
 from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import Role
@@ -93,6 +93,7 @@ def organisations_for(sess: Session, period: Period) -> list[Organisation]:
     (one order for every run: two concurrent runs wait on each other, never deadlock)."""
     in_force = exists().where(
         AgreementVersion.organisation_id == Organisation.id,
+        AgreementVersion.state.in_(IN_FORCE_STATES),
         AgreementVersion.valid_from <= period.last,
         or_(AgreementVersion.valid_to.is_(None), AgreementVersion.valid_to >= period.first),
     )
