@@ -10,13 +10,16 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from catalog.agreements import cycle
+from catalog.agreements.models import AgreementVersion
 from catalog.agreements.operations import create_version
 from catalog.agreements.queries import local_date, version_facts
 from catalog.business_id import check_digit
@@ -452,11 +455,15 @@ OWNERSHIP = [
     (date(2020, 6, 1), date(2020, 6, 15), date(2020, 7, 1), "kuntayhtiö, 1 osake"),
 ]
 
-#: Services that start later for a customer (the transition plan): org index -> {code: date}
+#: Services that start later for a customer (the transition plan): org index -> {code: days
+#: from the day the demo is loaded}, so a fresh demo always has a transition under way.
 PHASED = {
-    3: {"APP-VAKA": date(2026, 12, 1), "THH-PALKKA": date(2026, 12, 14)},
-    2: {"APP-LUPA": date(2026, 12, 1)},
+    3: {"APP-VAKA": 21, "THH-PALKKA": 35},
+    2: {"APP-LUPA": 14},
 }
+#: The renewal being negotiated for the year after next: org index -> state (the contact of
+#: Hämeenkyrö has a proposal to accept; Valkeakoski's account manager has a draft).
+RENEWALS = {0: "proposed", 1: "draft"}
 
 #: Promise lines of every demo agreement: (scope, priority, response, resolution, update, cal)
 PROMISES = [
@@ -757,13 +764,20 @@ def _quiet(_step: int, _steps: int, _what: str) -> None:
 
 
 def load_demo(
-    app: Flask, tickets_count: int = 320, seed: int = 2026, progress: Progress = _quiet
+    app: Flask,
+    tickets_count: int = 320,
+    seed: int = 2026,
+    progress: Progress = _quiet,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Create the demo data; returns the credentials to print."""
+    """Create the demo data, dated relative to `now` (the real time unless a test says);
+    returns the credentials to print."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(seed)
     creds: list[dict[str, Any]] = []
     steps = 1 + TICKET_STEPS
     _password_hash.clear()  # hashed afresh (a new salt) for each load, then shared
+    today = now.astimezone(HELSINKI).date()
     progress(1, steps, "organisations, catalogue, agreements and people")
     with db.unit_of_work(app) as sess:
         orgs = [
@@ -803,9 +817,13 @@ def load_demo(
             calendars.append(BusinessCalendar(name=name, spec=Calendar.from_spec(spec).to_spec()))
             sess.add(calendars[-1])
         sess.flush()
+        phased = {
+            i: {code: today + timedelta(days=days) for code, days in by_code.items()}
+            for i, by_code in PHASED.items()
+        }
         for i, org in enumerate(orgs):
             if OWNERSHIP[i][2] is not None:
-                _agreements(sess, org, services, calendars, PHASED.get(i, {}))
+                _agreements(sess, org, services, calendars, phased.get(i, {}), today)
         for name, precedence, code, cond in ROUTING_RULES:
             sess.add(
                 RoutingRuleRow(
@@ -820,9 +838,10 @@ def load_demo(
             )
         people = _people(sess, rng, orgs, groups, creds)
         _canned_replies(sess, groups)
-        people["supplier_agents"] = _suppliers(sess, services, calendars, creds)
+        people["supplier_agents"] = _suppliers(sess, services, calendars, creds, today)
         sess.flush()
-    _tickets(app, rng, services, people, tickets_count, partial_progress(progress, 2, steps))
+        _renewals(sess, orgs, today)
+    _tickets(app, rng, services, people, tickets_count, partial_progress(progress, 2, steps), now)
     return creds
 
 
@@ -919,6 +938,7 @@ def _suppliers(
     services: list[Service],
     calendars: list[BusinessCalendar],
     creds: list[dict[str, Any]],
+    today: date,
 ) -> dict[int, User]:
     """Suppliers with a contract on office hours, their default services, one agent each."""
     by_code = {s.code: s for s in services}
@@ -929,9 +949,9 @@ def _suppliers(
         sess.flush()
         contract = UnderpinningContract(
             supplier_id=supplier.id,
-            name=f"{name}: tukisopimus 2026",
-            valid_from=date(2026, 1, 1),
-            valid_to=date(2027, 12, 31),
+            name=f"{name}: tukisopimus {today.year - 1}-{today.year + 1}",
+            valid_from=date(today.year - 1, 1, 1),
+            valid_to=date(today.year + 1, 12, 31),
             calendar_id=calendars[0].id,
         )
         contract.promises = [
@@ -978,7 +998,13 @@ def _agreements(
     services: list[Service],
     calendars: list[BusinessCalendar],
     phased: dict[str, date],
+    today: date,
 ) -> None:
+    """Last year's version, this year's and next year's, all signed: a fresh demo is in
+    force through next year whatever day it is loaded. Services of the transition plan
+    start later (`PHASED`); last year's version has only those that had started."""
+    year = today.year
+    this_year, next_year = date(year, 1, 1), date(year + 1, 1, 1)
     by_code = {s.code: s for s in services}
     lines = []
     for service in services:
@@ -997,7 +1023,7 @@ def _agreements(
         lines.append(
             {
                 "service_id": service.id,
-                "starts_on": phased.get(service.code, date(2026, 1, 1)),
+                "starts_on": phased.get(service.code, this_year),
                 "price_model": model,
                 "price": Decimal(price[model]),
             }
@@ -1017,37 +1043,102 @@ def _agreements(
             line["service_id"] = by_code[scope.split(":")[1]].id
         promises.append(line)
     earlier = [
-        {**line, "starts_on": date(2025, 1, 1)}
+        {**line, "starts_on": date(year - 1, 1, 1)}
         for line in lines
-        if line["starts_on"] <= date(2026, 1, 1)
+        if line["starts_on"] <= this_year
     ]
     covered = {line["service_id"] for line in earlier}
     create_version(
         sess,
         org,
         {
-            "valid_from": date(2025, 1, 1),
-            "valid_to": date(2025, 12, 31),
-            "renewal_deadline": date(2024, 9, 30),
+            "valid_from": date(year - 1, 1, 1),
+            "valid_to": date(year - 1, 12, 31),
+            "renewal_deadline": date(year - 2, 9, 30),
             "invoicing_period": "quarterly",
-            "notes": "Vuoden 2025 sopimus",
+            "notes": f"Vuoden {year - 1} sopimus",
             "services": earlier,
             "promises": [p for p in promises if p.get("service_id") in (None, *covered)],
+        },
+    )
+    # A service whose go-live falls next year belongs to next year's version only.
+    current = [line for line in lines if line["starts_on"] < next_year]
+    create_version(
+        sess,
+        org,
+        {
+            "valid_from": this_year,
+            "valid_to": date(year, 12, 31),
+            "renewal_deadline": date(year, 9, 30),
+            "invoicing_period": "monthly",
+            "notes": f"Vuoden {year} sopimus; vaiheistettu siirtymä",
+            "services": current,
+            "promises": [
+                p
+                for p in promises
+                if p.get("service_id") in (None, *(x["service_id"] for x in current))
+            ],
         },
     )
     create_version(
         sess,
         org,
         {
-            "valid_from": date(2026, 1, 1),
-            "valid_to": date(2026, 12, 31),
-            "renewal_deadline": date(2026, 9, 30),
+            "valid_from": next_year,
+            "valid_to": date(year + 1, 12, 31),
+            "renewal_deadline": date(year + 1, 9, 30),
             "invoicing_period": "monthly",
-            "notes": "Vuoden 2026 sopimus; vaiheistettu siirtymä",
-            "services": lines,
+            "notes": f"Vuoden {year + 1} sopimus",
+            "services": [
+                {**line, "starts_on": max(line["starts_on"], next_year)} for line in lines
+            ],
             "promises": promises,
         },
     )
+
+
+def _renewals(sess: Session, orgs: list[Organisation], today: date) -> None:
+    """The cycle under way: older versions superseded by the ones after them, and the
+    renewal for the year after next drafted or proposed (`RENEWALS`) by the account manager."""
+    admin = sess.scalars(select(User).where(User.role == "admin")).first()
+    assert admin is not None
+    for org in orgs:
+        versions = list(
+            sess.scalars(
+                select(AgreementVersion)
+                .where(AgreementVersion.organisation_id == org.id)
+                .order_by(AgreementVersion.valid_from)
+            )
+        )
+        for older, newer in pairwise(versions):
+            older.state = "superseded"
+            cycle.record(sess, older, admin, "superseded", by_version=newer.version_no)
+    for i, state in RENEWALS.items():
+        org = orgs[i]
+        manager = sess.scalars(
+            select(User)
+            .join(organisation_account_managers, organisation_account_managers.c.user_id == User.id)
+            .where(organisation_account_managers.c.organisation_id == org.id)
+        ).first()
+        assert manager is not None
+        in_force = sess.scalars(
+            select(AgreementVersion)
+            .where(AgreementVersion.organisation_id == org.id)
+            .order_by(AgreementVersion.valid_from.desc())
+        ).first()
+        assert in_force is not None
+        draft = cycle.new_draft(sess, manager, in_force)
+        draft.notes = f"Vuoden {draft.valid_from.year} sopimus: hintojen tarkistus"
+        for line in draft.services:
+            if line.price_model == "per_ticket":
+                line.price = Decimal("39.50")
+        for promise in draft.promises:
+            if promise.priority == "P2" and promise.service_id is None and promise.family is None:
+                promise.resolution_minutes = 420
+        cycle.edited(sess, manager, draft, ["services", "promises", "notes"])
+        if state == "proposed":
+            cycle.propose(sess, manager, draft)
+    sess.flush()
 
 
 #: Every demo user shares one password; argon2 hashes it once (~150 ms), not once per user.
@@ -1196,8 +1287,8 @@ def _tickets(
     people: dict[str, Any],
     count: int,
     report: Callable[[int, int], None],
+    now: datetime,
 ) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
     statuses = [s for s, w in STATUS_MIX for _ in range(w)]
     customers = [u for users in people["customers"].values() for u in users]
     plan = []
