@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.agreements import cycle, transition_rules
@@ -116,7 +117,7 @@ def set_plan(
 ) -> AgreementService:
     """Replace the line's plan with `milestones` (in order) and start the service on its
     go-live. An empty list removes the plan and leaves the start date as it is."""
-    version = sess.get_one(AgreementVersion, line.agreement_version_id)
+    line, version, _rows = _locked_line(sess, line.id)
     day = today()
     plan = [
         Milestone(
@@ -159,11 +160,26 @@ def set_plan(
     return line
 
 
-def _line_and_version(
-    sess: Session, milestone: TransitionMilestone
-) -> tuple[AgreementService, AgreementVersion]:
-    line = sess.get_one(AgreementService, milestone.agreement_service_id)
-    return line, sess.get_one(AgreementVersion, line.agreement_version_id)
+def _locked_line(
+    sess: Session, line_id: int
+) -> tuple[AgreementService, AgreementVersion, list[TransitionMilestone]]:
+    """The service line, locked (PostgreSQL) with its milestones read afresh: two moves of
+    one plan at once must not shift from the same stale dates."""
+    line = sess.scalars(
+        select(AgreementService)
+        .where(AgreementService.id == line_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    rows = list(
+        sess.scalars(
+            select(TransitionMilestone)
+            .where(TransitionMilestone.agreement_service_id == line_id)
+            .order_by(TransitionMilestone.position)
+            .execution_options(populate_existing=True)
+        )
+    )
+    return line, sess.get_one(AgreementVersion, line.agreement_version_id), rows
 
 
 def move_milestone(
@@ -172,11 +188,10 @@ def move_milestone(
     """Plan `milestone` for `new_date`: a slip moves the later undone milestones by as many
     days, and with the go-live the service's start (`milestone_moved` per milestone moved,
     `start_moved` when the start moved)."""
-    line, version = _line_and_version(sess, milestone)
+    line, version, rows = _locked_line(sess, milestone.agreement_service_id)
     if milestone.planned_on == new_date:
         return line
     day = today()
-    rows = list(line.milestones)
     index = rows.index(milestone)
     try:
         moved = transition_rules.move([as_rule(m) for m in rows], index, new_date, day)
@@ -226,7 +241,7 @@ def complete_milestone(
     """Mark `milestone` done on `done_on` (`milestone_done`), or not done after all (None,
     `milestone_undone`). The start date stays: it is the agreement's, moved only by moving
     the go-live."""
-    line, version = _line_and_version(sess, milestone)
+    line, version, _rows = _locked_line(sess, milestone.agreement_service_id)
     if milestone.done_on == done_on:
         return line
     if done_on is not None and done_on > today():

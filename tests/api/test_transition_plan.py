@@ -4,7 +4,9 @@ plans and moves the rules refuse."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -463,3 +465,34 @@ def test_a_plan_change_in_a_proposal_clears_the_customers_acceptance(client, wor
     dbs.expire_all()
     assert dbs.get(AgreementVersion, draft.id).accepted_at is None
     assert [e["fields"] for e in events(dbs, "edited")] == [["transition_plan"]]
+
+
+@pytest.mark.postgres
+def test_two_slips_of_one_plan_at_once_end_as_if_one_came_after_the_other(app, client, world):
+    milestones = put_plan(client, world).get_json()["milestones"]
+    barrier = threading.Barrier(2)
+
+    def slip(milestone_id: int, day: str) -> int:
+        with frozen_now(NOW):
+            barrier.wait()
+            return (
+                app.test_client()
+                .patch(
+                    f"/api/v1/transition-milestones/{milestone_id}",
+                    json={"planned_on": day},
+                    headers=world["manager"],
+                )
+                .status_code
+            )
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(slip, milestones[0]["id"], "2027-01-20")
+        second = pool.submit(slip, milestones[1]["id"], "2027-02-06")
+        assert (first.result(), second.result()) == (200, 200)
+    line = line_of(read_plan(client, world).get_json(), world["service_id"])
+    dates = [m["planned_on"] for m in line["milestones"]]
+    assert dates in (
+        ["2027-01-20", "2027-02-06", "2027-03-11"],  # the first slip, then the second
+        ["2027-01-20", "2027-02-16", "2027-03-16"],  # the second, then the first
+    )
+    assert line["starts_on"] == dates[-1]
