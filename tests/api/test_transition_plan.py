@@ -496,3 +496,26 @@ def test_two_slips_of_one_plan_at_once_end_as_if_one_came_after_the_other(app, c
         ["2027-01-20", "2027-02-16", "2027-03-16"],  # the second, then the first
     )
     assert line["starts_on"] == dates[-1]
+
+
+def test_an_agreement_change_keeps_the_plans_and_their_start_follows_the_go_live(client, world):
+    put_plan(client, world)
+    url = f"/api/v1/agreements/{world['version_id']}"
+    lines = client.get(url, headers=world["admin"]).get_json()["services"]
+    cheaper = [{**line, "price": "20.00"} for line in lines]
+    resp = client.patch(url, json={"services": cheaper}, headers=world["admin"])
+    assert resp.status_code == 200, resp.get_json()
+    assert {line["price"] for line in resp.get_json()["services"]} == {"20.00"}
+    primus = line_of(read_plan(client, world).get_json(), world["service_id"])
+    assert [m["kind"] for m in primus["milestones"]] == ["data_migration", "training", "go_live"]
+
+    moved = [
+        {**line, "starts_on": "2027-04-01"} if line["service_id"] == world["service_id"] else line
+        for line in cheaper
+    ]
+    err = assert_error(client.patch(url, json={"services": moved}, headers=world["admin"]), 422)
+    (field,) = err["details"]["fields"]
+    assert field.endswith(".starts_on")
+    assert line_of(read_plan(client, world).get_json(), world["service_id"])["starts_on"] == (
+        "2027-03-01"
+    )
