@@ -167,6 +167,7 @@ def init_api(app: Flask) -> Api:
     api = Api(app)
     app.before_request(_authenticate_api)
     from catalog.agreements.api import blp as agreements_blp
+    from catalog.agreements.transition_api import blp as transition_blp
     from catalog.agreements.whatif_api import blp as what_if_blp
     from catalog.calendars.api import blp as calendars_blp
     from catalog.groups.api import blp as groups_blp
@@ -196,6 +197,7 @@ def init_api(app: Flask) -> Api:
         ownership_blp,
         agreements_blp,
         what_if_blp,
+        transition_blp,
         calendars_blp,
         groups_blp,
         services_blp,

@@ -172,6 +172,41 @@ def _check_end_after_tickets(sess: Session, version: AgreementVersion, valid_to:
         raise ValidationFailed(message, details={"fields": {"valid_to": [message]}})
 
 
+def _replace_lines(
+    version: AgreementVersion, lines: list[dict[str, Any]]
+) -> list[AgreementService]:
+    """The version's service lines after a change: a service that stays keeps its row (and
+    its transition plan), updated in place; a row deleted and inserted again in one flush
+    would meet the unique (version, service) key. A line with a plan starts on the plan's
+    go-live: its start moves by moving the go-live (`catalog.agreements.transition`)."""
+    existing = {line.service_id: line for line in version.services}
+    problems = {
+        f"services.{i}.starts_on": [
+            f"Follows the service's transition plan (go-live "
+            f"{existing[data['service_id']].starts_on.isoformat()}); move the go-live "
+            "milestone instead."
+        ]
+        for i, data in enumerate(lines)
+        if data["service_id"] in existing
+        and existing[data["service_id"]].milestones
+        and data["starts_on"] != existing[data["service_id"]].starts_on
+    }
+    if problems:
+        raise ValidationFailed(
+            "The agreement is not valid; see details.fields.", details={"fields": problems}
+        )
+    result = []
+    for data in lines:
+        line = existing.get(data["service_id"])
+        if line is None:
+            line = AgreementService(**data)
+        else:
+            for field, value in data.items():
+                setattr(line, field, value)
+        result.append(line)
+    return result
+
+
 def update_version(
     sess: Session, version: AgreementVersion, changes: dict[str, Any]
 ) -> AgreementVersion:
@@ -226,7 +261,7 @@ def update_version(
         if field in changes:
             setattr(version, field, changes[field])
     if "services" in changes:
-        version.services = [AgreementService(**s) for s in changes["services"]]
+        version.services = _replace_lines(version, changes["services"])
     if "promises" in changes:
         version.promises = [
             ServicePromise(**{**_promise_defaults(), **p}) for p in changes["promises"]

@@ -18,9 +18,12 @@ def _check(
     sess: Session, family: str, subfamily: str | None, provider: str, default_group_id: int | None
 ) -> None:
     problems: dict[str, list[str]] = {}
+    allowed = ", ".join(SERVICE_SUBFAMILIES[family]) or "none"
     if subfamily is not None and subfamily not in SERVICE_SUBFAMILIES[family]:
-        allowed = ", ".join(SERVICE_SUBFAMILIES[family]) or "none"
         problems["subfamily"] = [f"Family {family} has the subfamilies: {allowed}."]
+    elif subfamily is None and SERVICE_SUBFAMILIES[family]:
+        # Routing rules and reports go by subfamily: a family that has them needs one.
+        problems["subfamily"] = [f"A service of family {family} needs a subfamily: {allowed}."]
     if default_group_id is not None:
         group = sess.get(ResolverGroup, default_group_id)
         if group is None:
