@@ -18,8 +18,8 @@ from flask import Flask
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from catalog.agreements import cycle
-from catalog.agreements.models import AgreementVersion
+from catalog.agreements import cycle, transition
+from catalog.agreements.models import IN_FORCE_STATES, AgreementService, AgreementVersion
 from catalog.agreements.operations import create_version
 from catalog.agreements.queries import local_date, version_facts
 from catalog.business_id import check_digit
@@ -37,7 +37,7 @@ from catalog.services.operations import create_service
 from catalog.suppliers.models import ContractPromise, Supplier, UnderpinningContract
 from servicedesk import db
 from servicedesk.canned.operations import create_reply
-from servicedesk.db import frozen_now
+from servicedesk.db import frozen_now, utcnow
 from servicedesk.escalations import operations as escalations
 from servicedesk.notifications import ticket_mail
 from servicedesk.tickets import operations as tickets
@@ -840,7 +840,9 @@ def load_demo(
         _canned_replies(sess, groups)
         people["supplier_agents"] = _suppliers(sess, services, calendars, creds, today)
         sess.flush()
-        _renewals(sess, orgs, today)
+        with frozen_now(now):  # the plans' events and statuses are as of the demo's day
+            _renewals(sess, orgs, today)
+            _transition_plans(sess, orgs, phased)
     _tickets(app, rng, services, people, tickets_count, partial_progress(progress, 2, steps), now)
     return creds
 
@@ -1097,6 +1099,66 @@ def _agreements(
     )
 
 
+#: A service's transition plan, in days before its go-live: (kind, name, days before,
+#: done?). The second phased customer's training is late, so the plan shows all three states.
+TRANSITION_STEPS = [
+    ("data_migration", "Tietojen siirto vanhasta järjestelmästä", 21),
+    ("training", "Pääkäyttäjien koulutus", 7),
+    ("go_live", "Käyttöönotto", 0),
+]
+
+
+def _transition_plans(
+    sess: Session, orgs: list[Organisation], phased: dict[int, dict[str, date]]
+) -> None:
+    """The plan of each phased service, in the version whose line starts on its go-live: the
+    steps already past are done, except a late training (`TRANSITION_STEPS`)."""
+    today = local_date(utcnow())
+    for i, starts in phased.items():
+        org = orgs[i]
+        manager = _manager_of(sess, org)
+        for code, go_live in starts.items():
+            line = sess.scalars(
+                select(AgreementService)
+                .join(AgreementVersion)
+                .join(Service, Service.id == AgreementService.service_id)
+                .where(
+                    AgreementVersion.organisation_id == org.id,
+                    AgreementVersion.state.in_(IN_FORCE_STATES),
+                    Service.code == code,
+                    AgreementService.starts_on == go_live,
+                )
+            ).first()
+            if line is None:
+                continue
+            steps = []
+            for kind, name, before in TRANSITION_STEPS:
+                planned = go_live - timedelta(days=before)
+                late = kind == "training" and code == "APP-LUPA"
+                if late:
+                    planned = today - timedelta(days=2)
+                done = planned <= today and kind != "go_live" and not late
+                steps.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "planned_on": planned,
+                        "done_on": planned if done else None,
+                    }
+                )
+            transition.set_plan(sess, manager, line, steps)
+
+
+def _manager_of(sess: Session, org: Organisation) -> User:
+    manager = sess.scalars(
+        select(User)
+        .join(organisation_account_managers, organisation_account_managers.c.user_id == User.id)
+        .where(organisation_account_managers.c.organisation_id == org.id)
+    ).first()
+    assert manager is not None
+    return manager
+
+
 def _renewals(sess: Session, orgs: list[Organisation], today: date) -> None:
     """The cycle under way: older versions superseded by the ones after them, and the
     renewal for the year after next drafted or proposed (`RENEWALS`) by the account manager."""
@@ -1115,12 +1177,7 @@ def _renewals(sess: Session, orgs: list[Organisation], today: date) -> None:
             cycle.record(sess, older, admin, "superseded", by_version=newer.version_no)
     for i, state in RENEWALS.items():
         org = orgs[i]
-        manager = sess.scalars(
-            select(User)
-            .join(organisation_account_managers, organisation_account_managers.c.user_id == User.id)
-            .where(organisation_account_managers.c.organisation_id == org.id)
-        ).first()
-        assert manager is not None
+        manager = _manager_of(sess, org)
         in_force = sess.scalars(
             select(AgreementVersion)
             .where(AgreementVersion.organisation_id == org.id)
