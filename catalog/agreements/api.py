@@ -19,9 +19,9 @@ from catalog.agreements import cycle, cycle_rules, operations, queries
 from catalog.agreements.models import OPEN_STATES, AgreementEvent, AgreementVersion
 from catalog.agreements.schemas import (
     AccountManagersIn,
+    AgreementEventOut,
     EntitlementArgs,
     EntitlementOut,
-    AgreementEventOut,
     VersionIn,
     VersionOut,
     VersionPatch,
