@@ -172,6 +172,28 @@ def _check_end_after_tickets(sess: Session, version: AgreementVersion, valid_to:
         raise ValidationFailed(message, details={"fields": {"valid_to": [message]}})
 
 
+def _replace_lines(sess: Session, version: AgreementVersion, lines: list[dict[str, Any]]) -> None:
+    """Set the version's service lines to `lines`, changing a kept service's line in place:
+    its row (and its transition milestones) stays, and the unique (version, service) key is
+    never met by an insert before the old row's delete."""
+    kept = {line.service_id: line for line in version.services}
+    wanted = {line["service_id"] for line in lines}
+    for service_id, line in list(kept.items()):
+        if service_id not in wanted:
+            version.services.remove(line)
+    sess.flush()  # removed lines go before any new line of the same service is inserted
+    result = []
+    for data in lines:
+        line = kept.get(data["service_id"])
+        if line is None:
+            line = AgreementService(**data)
+        else:
+            for field, value in data.items():
+                setattr(line, field, value)
+        result.append(line)
+    version.services = result
+
+
 def update_version(
     sess: Session, version: AgreementVersion, changes: dict[str, Any]
 ) -> AgreementVersion:
@@ -226,7 +248,7 @@ def update_version(
         if field in changes:
             setattr(version, field, changes[field])
     if "services" in changes:
-        version.services = [AgreementService(**s) for s in changes["services"]]
+        _replace_lines(sess, version, changes["services"])
     if "promises" in changes:
         version.promises = [
             ServicePromise(**{**_promise_defaults(), **p}) for p in changes["promises"]
