@@ -1,4 +1,5 @@
-"""The scheduler's jobs: the SLA sweep, auto-close, agreement renewal reminders.
+"""The scheduler's jobs: the SLA sweep and auto-close (the agreement reminders are
+`catalog.agreements.reminders`).
 
 Each job works from the database's state, not from "what happened since my last
 run", and records what it did under unique constraints, so a missed run, a restart
@@ -13,10 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import Row, func, insert, literal, select, union_all, update
+from sqlalchemy import Row, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session, aliased
 
-from catalog.agreements.models import AgreementVersion
 from catalog.groups.models import ResolverGroup, group_members
 from catalog.organisations.models import Organisation, organisation_account_managers
 from catalog.suppliers.models import Supplier
@@ -24,7 +24,7 @@ from servicedesk.db import upsert_insert, utcnow
 from servicedesk.enums import Role
 from servicedesk.escalations.models import Escalation
 from servicedesk.notifications.messages import Person, Template, sla_recipients
-from servicedesk.notifications.operations import enqueue, enqueue_rows
+from servicedesk.notifications.operations import enqueue_rows
 from servicedesk.notifications.render import clock_label, local_instant, render
 from servicedesk.notifications.texts import MailFacts
 from servicedesk.notifications.threads import thread_for
@@ -37,8 +37,6 @@ from sla.calendar import Calendar, due_instant
 from sla.models import SlaAlert, SlaClock
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-#: Days before an agreement's renewal deadline on which the account managers are reminded.
-RENEWAL_REMINDER_DAYS = (60, 30, 7)
 #: One sweep handles at most this many clocks with something due; the rest wait a minute.
 SWEEP_BATCH = 5000
 #: What the sweep reads of a clock: its row alone decides (`sla.alert_schedule`).
@@ -373,52 +371,3 @@ def auto_close(sess: Session, grace_business_days: int, now: datetime | None = N
 def auto_close_job(app: Flask, sess: Session) -> None:
     with app.app_context():  # the closing mails are written at the job's commit, in it
         auto_close(sess, app.config["SETTINGS"].resolved_grace_business_days)
-
-
-def renewal_reminders(sess: Session, now: datetime | None = None) -> int:
-    """Remind account managers of agreements whose renewal deadline draws near."""
-    today = (now or utcnow()).astimezone(HELSINKI).date()
-    other = aliased(AgreementVersion)
-    newer = (
-        select(func.max(other.valid_from))
-        .where(other.organisation_id == AgreementVersion.organisation_id)
-        .scalar_subquery()
-    )
-    rows = sess.execute(
-        select(AgreementVersion, Organisation)
-        .join(Organisation, Organisation.id == AgreementVersion.organisation_id)
-        .where(
-            AgreementVersion.renewal_deadline >= today,
-            AgreementVersion.renewal_deadline <= today + timedelta(days=max(RENEWAL_REMINDER_DAYS)),
-            AgreementVersion.valid_from == newer,
-        )
-    ).all()
-    sent = 0
-    for version, org in rows:
-        assert version.renewal_deadline is not None
-        days_left = (version.renewal_deadline - today).days
-        step = min(d for d in RENEWAL_REMINDER_DAYS if d >= days_left)
-        managers = sess.scalars(
-            select(User)
-            .join(organisation_account_managers, organisation_account_managers.c.user_id == User.id)
-            .where(organisation_account_managers.c.organisation_id == org.id)
-        )
-        for manager in managers:
-            msg = enqueue(
-                sess,
-                kind="renewal_reminder",
-                recipient=manager.email,
-                subject=f"Palvelusopimuksen uusiminen: {org.name} ({days_left} pv)",
-                body=(
-                    f"The agreement of {org.name} (version {version.version_no}) must be "
-                    f"renewed by {version.renewal_deadline.isoformat()}, before the customer's "
-                    f"budgeting: {days_left} days left.\n"
-                ),
-                dedup_key=f"renewal:{version.id}:{step}:{manager.id}",
-            )
-            sent += msg is not None
-    return sent
-
-
-def renewal_reminders_job(app: Flask, sess: Session) -> None:
-    renewal_reminders(sess)

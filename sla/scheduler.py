@@ -54,11 +54,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.agreements.reminders import agreement_reminders_job
 from servicedesk import db
 from servicedesk.mail.imap import imap_poll_job
 from servicedesk.notifications.sender import send_outbox_job
 from servicedesk.reports.monthly import monthly_reports_job
-from sla.jobs import auto_close_job, renewal_reminders_job, sweep_job
+from sla.jobs import auto_close_job, sweep_job
 
 log = logging.getLogger("servicedesk.scheduler")
 
@@ -100,8 +101,9 @@ JOBS: list[JobSpec] = [
     JobSpec("sla-sweep", sweep_job, {"trigger": "interval", "seconds": 60}),
     JobSpec("send-outbox", send_outbox_job, {"trigger": "interval", "seconds": 15}),
     JobSpec("auto-close", auto_close_job, {"trigger": "interval", "minutes": 15}),
+    # Daily at 07:00 Helsinki: the agreement reminders due today, each exactly once.
     JobSpec(
-        "renewal-reminders", renewal_reminders_job, {"trigger": "cron", "hour": 7, "minute": 0}
+        "renewal-reminders", agreement_reminders_job, {"trigger": "cron", "hour": 7, "minute": 0}
     ),
     # Hourly from 07:00 Helsinki: the job itself knows when a month's reports are due (the
     # first business day, catching up on the next two) and delivers each one exactly once.

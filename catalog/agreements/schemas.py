@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from catalog.agreements.models import INVOICING_PERIODS, PRICE_MODELS
+from catalog.agreements.models import AGREEMENT_STATES, INVOICING_PERIODS, PRICE_MODELS
 from catalog.promises import LINE_TICKET_TYPES
 from catalog.services.models import SERVICE_FAMILIES
 from servicedesk.schemas import QueryArgs, StrictSchema, UTCDateTimeField
@@ -59,6 +59,15 @@ class VersionIn(StrictSchema):
     notes = ma.fields.String(load_default="", validate=ma.validate.Length(0, 2000))
     services = ma.fields.List(ma.fields.Nested(ServiceLine), load_default=list)
     promises = ma.fields.List(ma.fields.Nested(PromiseIn), load_default=list)
+    state = ma.fields.String(
+        load_default="signed",
+        validate=ma.validate.OneOf(("draft", "signed")),
+        metadata={
+            "description": '"signed" (the default): an administrator types in a version in '
+            'force. "draft": the start of a renewal, which the customer\'s account manager may '
+            "create too; it reaches the gate only once proposed, accepted and signed."
+        },
+    )
 
 
 class VersionPatch(StrictSchema):
@@ -95,10 +104,28 @@ class PromiseOut(ma.Schema):
     )
 
 
+class LapseOut(ma.Schema):
+    ends_on = ma.fields.Date()
+    days_left = ma.fields.Integer(metadata={"description": "0 on the last day."})
+
+
+class SuccessorOut(ma.Schema):
+    id = ma.fields.Integer()
+    version_no = ma.fields.Integer()
+    state = ma.fields.String(metadata={"enum": list(AGREEMENT_STATES)})
+
+
 class VersionOut(ma.Schema):
     id = ma.fields.Integer()
     organisation_id = ma.fields.Integer()
     version_no = ma.fields.Integer()
+    state = ma.fields.String(
+        metadata={
+            "enum": list(AGREEMENT_STATES),
+            "description": "draft -> proposed -> signed (-> superseded); only signed and "
+            "superseded versions are in force.",
+        }
+    )
     valid_from = ma.fields.Date()
     valid_to = ma.fields.Date(allow_none=True)
     renewal_deadline = ma.fields.Date(allow_none=True)
@@ -106,8 +133,45 @@ class VersionOut(ma.Schema):
     notes = ma.fields.String()
     created_at = UTCDateTimeField()
     frozen = ma.fields.Boolean(metadata={"description": "Tickets were received under it."})
+    proposed_at = UTCDateTimeField(allow_none=True)
+    accepted_at = UTCDateTimeField(
+        allow_none=True,
+        metadata={"description": "The customer contact's acceptance; a change clears it."},
+    )
+    accepted_by = ma.fields.String(allow_none=True, metadata={"description": "A name."})
+    signed_at = UTCDateTimeField(allow_none=True)
+    signed_by = ma.fields.String(allow_none=True, metadata={"description": "A name."})
+    lapse = ma.fields.Nested(
+        LapseOut,
+        allow_none=True,
+        metadata={
+            "description": "Set on a version in force that ends within 90 days (Helsinki "
+            "dates) with no signed successor: it lapses then."
+        },
+    )
+    successor = ma.fields.Nested(
+        SuccessorOut,
+        allow_none=True,
+        metadata={
+            "description": "The next version after this one (being negotiated, or signed); "
+            "a customer contact does not see drafts."
+        },
+    )
     services = ma.fields.List(ma.fields.Nested(ServiceLineOut))
     promises = ma.fields.List(ma.fields.Nested(PromiseOut))
+
+
+class AgreementEventOut(ma.Schema):
+    id = ma.fields.Integer()
+    at = UTCDateTimeField()
+    kind = ma.fields.String(
+        metadata={
+            "description": "created, drafted, edited, acceptance_cleared, proposed, "
+            "returned_to_draft, accepted, signed, superseded, reminder_sent, ..."
+        }
+    )
+    actor = ma.fields.String(allow_none=True, metadata={"description": "A name; null: the system."})
+    data = ma.fields.Dict(keys=ma.fields.String())
 
 
 class EntitlementArgs(QueryArgs):

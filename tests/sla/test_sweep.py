@@ -1,4 +1,5 @@
-"""The scheduler's jobs, called directly at pinned instants: sweep, auto-close, renewals.
+"""The scheduler's jobs, called directly at pinned instants: sweep and auto-close (the agreement
+reminders: tests/scheduler/test_agreement_reminders.py).
 
 The sweep must record each warning and breach once, with the instant the clock's history gives
 (not the sweep's), escalate it by e-mail (outbox rows), and catch up after downtime.
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from servicedesk import db
 from servicedesk.db import frozen_now
 from servicedesk.notifications.models import OutboxMessage
-from sla.jobs import SweepResult, auto_close, renewal_reminders, sweep
+from sla.jobs import SweepResult, auto_close, sweep
 from sla.models import SlaAlert, SlaClock
 from tests.sla.conftest import GROUP_EMAIL, World, clock, hel, z
 
@@ -270,50 +271,3 @@ def test_a_reopened_ticket_is_not_auto_closed(app, world):
     world.patch(tid, hel(2026, 11, 23, 12), status="resolved")
     world.patch(tid, hel(2026, 11, 24, 12), who="requester", status="in_progress")
     assert run_auto_close(app, hel(2026, 12, 31, 12)) == 0
-
-
-# --- agreement renewal reminders -----------------------------------------------------------------
-
-
-def run_reminders(app: Flask, at: datetime) -> int:
-    with frozen_now(at), db.unit_of_work(app) as sess:
-        return renewal_reminders(sess, at)
-
-
-def test_renewal_reminders_go_to_the_account_managers_once_per_threshold(app, world, make, dbs):
-    resp = world.call("PATCH", f"/api/v1/agreements/{world.version['id']}", hel(2027, 1, 1, 9),
-                      who="admin", json={"renewal_deadline": "2027-03-31"})
-    assert resp.status_code == 200, resp.get_json()
-    second = make.user("account_manager")
-    resp = world.call("PUT", f"/api/v1/organisations/{world.org.id}/account-managers",
-                      hel(2027, 1, 1, 9), who="admin",
-                      json={"user_ids": [world.account_manager.id, second.id]})
-    assert resp.status_code == 200, resp.get_json()
-
-    days = [  # (Helsinki day, reminders expected): thresholds 60, 30 and 7 days before
-        ((2027, 1, 29), 0),  # 61 days left
-        ((2027, 1, 30), 2),  # 60
-        ((2027, 1, 30), 0),  # the same day again
-        ((2027, 2, 14), 0),  # 45: still the 60-day step
-        ((2027, 3, 1), 2),  # 30
-        ((2027, 3, 20), 0),  # 11
-        ((2027, 3, 24), 2),  # 7
-        ((2027, 3, 31), 0),  # the deadline itself: the 7-day step
-        ((2027, 4, 1), 0),  # past
-    ]
-    for day, expected in days:
-        assert run_reminders(app, hel(*day, 7)) == expected, day
-    sent = outbox(app, kind="renewal_reminder")
-    assert Counter(m.recipient for m in sent) == {
-        world.account_manager.email: 3, second.email: 3
-    }
-    assert all(world.org.name in m.subject for m in sent)
-
-
-def test_a_first_reminder_late_in_the_window_is_sent_once_then_the_next_threshold(app, world):
-    resp = world.call("PATCH", f"/api/v1/agreements/{world.version['id']}", hel(2027, 3, 1, 9),
-                      who="admin", json={"renewal_deadline": "2027-03-31"})
-    assert resp.status_code == 200, resp.get_json()
-    assert run_reminders(app, hel(2027, 3, 11, 7)) == 1  # 20 days left: the 30-day step
-    assert run_reminders(app, hel(2027, 3, 12, 7)) == 0
-    assert run_reminders(app, hel(2027, 3, 25, 7)) == 1  # 6 days: the 7-day step
