@@ -92,7 +92,7 @@ def _successor(version: AgreementVersion) -> AgreementVersion | None:
     return db.session().scalar(stmt)
 
 
-def _visible_version(version_id: int) -> AgreementVersion:
+def visible_version(version_id: int) -> AgreementVersion:
     version = db.session().get(AgreementVersion, version_id)
     if version is None or (version.state == "draft" and not sees_drafts(current_user())):
         raise NotFound(f"No agreement version {version_id}.")
@@ -159,7 +159,7 @@ class AgreementById(MethodView):
     @blp.response(200, VersionOut)
     def get(self, version_id: int) -> AgreementVersion:
         """One agreement version (not for end users; a draft not for the customer contact)."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         access.require_commercial_terms(current_user(), "the organisation's agreements")
         return _out(version)
 
@@ -169,7 +169,7 @@ class AgreementById(MethodView):
         """Change a version: an admin any (once tickets froze it, only its end, deadline and
         notes); the customer's account manager drafts and proposals. A change to a proposal
         clears the customer's acceptance: they accept the changed one again."""
-        version = _visible_version(version_id)  # 404 before 403
+        version = visible_version(version_id)  # 404 before 403
         user = current_user()
         sess = db.session()
         cycle.require_edit(sess, user, version)
@@ -187,7 +187,7 @@ class AgreementEvents(MethodView):
     def get(self, version_id: int) -> list[dict[str, Any]]:
         """The version's history, oldest first: who did what when (drafted, proposed,
         accepted, signed, reminders sent...)."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         access.require_commercial_terms(current_user(), "the organisation's agreements")
         rows = db.session().execute(
             select(AgreementEvent, User.name)
@@ -208,7 +208,7 @@ class Renewal(MethodView):
         """Draft the next period's version from this one (in force, with an end date): its
         service lines, promises, prices and invoicing. An admin or the customer's account
         manager; 409 `successor_exists`, `open_ended` or `wrong_state`."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         user = current_user()
         _require_cycle_work(user, version, "draft a renewal")
         return _out(cycle.new_draft(db.session(), user, version))
@@ -220,7 +220,7 @@ class Proposal(MethodView):
     def post(self, version_id: int) -> AgreementVersion:
         """Propose a draft to the customer (an admin or the customer's account manager);
         409 `wrong_state` unless it is a draft."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         user = current_user()
         _require_cycle_work(user, version, "propose an agreement")
         return _out(cycle.propose(db.session(), user, version))
@@ -232,7 +232,7 @@ class ReturnToDraft(MethodView):
     def post(self, version_id: int) -> AgreementVersion:
         """Take a proposal back to draft (its acceptance, if any, is dropped); 409
         `wrong_state` unless it is a proposal."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         user = current_user()
         _require_cycle_work(user, version, "take a proposal back")
         return _out(cycle.return_to_draft(db.session(), user, version))
@@ -244,7 +244,7 @@ class Acceptance(MethodView):
     def post(self, version_id: int) -> AgreementVersion:
         """The customer contact accepts the proposal on the organisation's behalf (again: no
         change); 409 `wrong_state` unless it is a proposal."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         user = current_user()
         cycle.require_accept(user, version)
         return _out(cycle.accept(db.session(), user, version))
@@ -258,7 +258,7 @@ class Signature(MethodView):
         before it are superseded (in force to their own end). An admin, or the customer's
         account manager where ACCOUNT_MANAGERS_SIGN allows; 409 `wrong_state`,
         `not_accepted` or `overlaps`."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         user = current_user()
         sess = db.session()
         allowed = current_app.config["SETTINGS"].account_managers_sign

@@ -14,10 +14,10 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from catalog.agreements import transition
-from catalog.agreements.models import AgreementService, AgreementVersion, TransitionMilestone
+from catalog.agreements.api import visible_version  # drafts: 404 for the customer
+from catalog.agreements.models import AgreementService, TransitionMilestone
 from catalog.agreements.transition_rules import status
 from catalog.agreements.transition_schemas import MilestonePatch, PlanIn, PlanLineOut, PlanOut
-from catalog.organisations.api import visible_organisation
 from catalog.services.models import Service
 from servicedesk import access, db
 from servicedesk.auth import current_user
@@ -25,14 +25,6 @@ from servicedesk.blueprint import Blueprint
 from servicedesk.errors import NotFound
 
 blp = Blueprint("transition_plans", __name__, url_prefix="", description="Service agreements")
-
-
-def _visible_version(version_id: int) -> AgreementVersion:
-    version = db.session().get(AgreementVersion, version_id)
-    if version is None:
-        raise NotFound(f"No agreement version {version_id}.")
-    visible_organisation(version.organisation_id)  # 404 unless the caller may see the customer
-    return version
 
 
 def _line_out(line: AgreementService, service: Service | None) -> dict[str, Any]:
@@ -66,7 +58,7 @@ class TransitionPlan(MethodView):
     def get(self, version_id: int) -> dict[str, Any]:
         """The version's transition plan: per service line its start and its milestones,
         each done, late or planned as of today (Helsinki). Not for end users (403)."""
-        version = _visible_version(version_id)
+        version = visible_version(version_id)
         access.require_commercial_terms(current_user(), "the organisation's agreements")
         sess = db.session()
         ids = [line.service_id for line in version.services]
@@ -94,7 +86,7 @@ class ServiceTransitionPlan(MethodView):
         422 for a plan out of order, without one go-live last, or going live after the
         agreement ends; 409 `service_started` when an agreement in force would move the
         start of a service that has started."""
-        version = _visible_version(version_id)  # 404 before 403
+        version = visible_version(version_id)  # 404 before 403
         sess = db.session()
         transition.require_plan(sess, current_user(), version)
         line = sess.scalar(
@@ -125,7 +117,7 @@ class MilestoneById(MethodView):
             raise NotFound(f"No transition milestone {milestone_id}.")
         line = sess.get_one(AgreementService, milestone.agreement_service_id)
         try:
-            version = _visible_version(line.agreement_version_id)
+            version = visible_version(line.agreement_version_id)
         except NotFound:
             raise NotFound(f"No transition milestone {milestone_id}.") from None
         transition.require_plan(sess, current_user(), version)

@@ -238,6 +238,15 @@ def test_a_proposal_taken_back_to_draft_loses_its_acceptance_and_hides_again(cyc
     assert_error(cycle.call("GET", f"/agreements/{did}", "contact"), 404)
 
 
+def test_a_drafts_transition_plan_and_events_are_hidden_from_the_customer_like_the_draft(cycle):
+    did = cycle.call("POST", f"/agreements/{cycle.version['id']}/renewal", "am").get_json()["id"]
+    for path in (f"/agreements/{did}/transition-plan", f"/agreements/{did}/events"):
+        assert cycle.call("GET", path, "am").status_code == 200
+        assert_error(cycle.call("GET", path, "contact"), 404)
+    assert cycle.call("POST", f"/agreements/{did}/proposal", "am").status_code == 200
+    assert cycle.call("GET", f"/agreements/{did}/transition-plan", "contact").status_code == 200
+
+
 def test_an_account_manager_may_sign_only_where_the_centre_allows_it(cycle, app, monkeypatch):
     did = cycle.call("POST", f"/agreements/{cycle.version['id']}/renewal", "am").get_json()["id"]
     cycle.call("POST", f"/agreements/{did}/proposal", "am")
