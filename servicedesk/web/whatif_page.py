@@ -46,7 +46,7 @@ MONTH_CHOICES = (1, 3, 6, 12, 18, 24)
 DEFAULT_MONTHS = 12
 MAX_MONTHS = 24
 #: The changed outcomes listed on the page; the API lists them all.
-MAX_CHANGES_SHOWN = 500
+MAX_CHANGES_SHOWN = 200
 
 STATE_LABELS = {
     "draft": _l("draft"),
@@ -94,7 +94,8 @@ class LineRow:
     replayed: Tally
     replayed_percent: str
     replayed_verdict: str
-    #: Replayed minus actual compliance, in percentage points ("" when either has no clocks).
+    #: Replayed minus actual compliance in percentage points, with its unit ("" when either
+    #: has no clocks).
     difference: str
 
 
@@ -180,7 +181,9 @@ def line_rows(result: WhatIf, services: Mapping[int, Any]) -> list[LineRow]:
         difference = ""
         if before is not None and after is not None:
             points = after - before
-            difference = _signed(points, format_decimal(points, "#,##0.00"))
+            difference = _(
+                "%(points)s pp", points=_signed(points, format_decimal(points, "#,##0.00"))
+            )
         rows.append(
             LineRow(
                 line=_line_words(row, services),
@@ -312,7 +315,7 @@ def agreement_what_if(version_id: int) -> Any:
         months = picked_months(request.args)
     except MonthsError:
         context.update(
-            months=request.args.get("months", ""),
+            months=DEFAULT_MONTHS,
             problem=_("Choose how many months to replay: a whole number from 1 to 24."),
             result=None,
         )

@@ -162,7 +162,7 @@ def test_the_page_shows_the_comparison_in_english(scene: Scene) -> None:
         "0",
         "2",
         "0.00 % misses the target",
-        "-50.00",
+        "-50.00 pp",
     ]
     assert p3[2] == "1 h"
     p4 = lines[("agreement default, P4 low", "response")]
@@ -199,6 +199,7 @@ def test_the_page_speaks_finnish_to_a_finnish_reader(scene: Scene) -> None:
     assert "Tiketit, joiden lopputulos muuttuisi" in words
     assert "luonnos" in words
     assert "75,00" in words and "120,00" in words
+    assert "-50,00 %-yks." in words  # minus 50 percentage points, the Finnish way
 
 
 def test_a_hostile_title_is_shown_as_text(scene: Scene) -> None:
