@@ -2,7 +2,8 @@
 
 For an organisation's tickets of a window and an agreement version V: each ticket is replayed
 under V's promise lines (`catalog.agreements.replay`) and its clocks judged by the same pure
-engine as the tracker's (`sla.clock.evaluate`, on V's calendars). Per V's line and clock kind,
+engine as the tracker's (`sla.clock.evaluate`, on V's calendars; a clock that only started
+and stopped by the engine's due instant, `judged`). Per V's line and clock kind,
 the real outcomes and the replayed ones are tallied side by side (compliance as SLA.md and the
 service-level report count it: met / (met + breached)); the tickets whose outcome would change
 are listed; and the charges of V's prices over the same volumes are priced by the statement's
