@@ -109,13 +109,38 @@ def _status_event(kind: str, now: str, before: str, after: str) -> EventType | N
     return None
 
 
+class LineFinder:
+    """`find_promise` over one version's lines, remembered per (service, priority, type).
+
+    A year of tickets asks the same few questions tens of thousands of times (every ticket at
+    its receipt and at each change of priority, service or type); the answer depends on
+    nothing else, so each distinct question is answered once.
+    """
+
+    def __init__(self, lines: Iterable[PromiseLine], families: Mapping[int, str]) -> None:
+        self.lines, self.families = tuple(lines), families
+        self._found: dict[tuple[int | None, str, str], PromiseLine | None] = {}
+
+    def find(self, service_id: int | None, priority: str, ticket_type: str) -> PromiseLine | None:
+        key = (service_id, priority, ticket_type)
+        try:
+            return self._found[key]
+        except KeyError:
+            found = self._found[key] = find_promise(
+                self.lines,
+                service_id=service_id,
+                family=self.families.get(service_id) if service_id is not None else None,
+                priority=priority,
+                ticket_type=ticket_type,
+            )
+            return found
+
+
 class _Ticket:
     """The replay's state: the ticket's fields as of the step, and its clocks."""
 
-    def __init__(
-        self, history: History, lines: tuple[PromiseLine, ...], families: Mapping[int, str]
-    ) -> None:
-        self.lines, self.families = lines, families
+    def __init__(self, history: History, finder: LineFinder) -> None:
+        self.finder = finder
         self.priority, self.service_id, self.type = (
             history.priority,
             history.service_id,
@@ -128,13 +153,7 @@ class _Ticket:
         )
 
     def line(self) -> PromiseLine | None:
-        return find_promise(
-            self.lines,
-            service_id=self.service_id,
-            family=self.families.get(self.service_id) if self.service_id is not None else None,
-            priority=self.priority,
-            ticket_type=self.type,
-        )
+        return self.finder.find(self.service_id, self.priority, self.type)
 
     def reply(self, at: datetime) -> None:
         for clock in self.clocks:
@@ -192,7 +211,12 @@ def replay(
 ) -> list[ReplayedClock]:
     """The response and resolution clocks the ticket would have had under ``lines``
     (empty: no promise). ``families`` maps service ids to their family."""
-    ticket = _Ticket(history, tuple(lines), families)
+    return replay_with(history, LineFinder(lines, families))
+
+
+def replay_with(history: History, finder: LineFinder) -> list[ReplayedClock]:
+    """`replay` with the lines' finder shared over many tickets (a what-if's whole window)."""
+    ticket = _Ticket(history, finder)
     for step in history.steps:
         if step.kind == "reply":
             ticket.reply(step.at)

@@ -22,6 +22,7 @@ PAGE_MODULES = (
     "servicedesk.web.portal_rate",
     "servicedesk.web.report_pages",
     "servicedesk.web.public_page",
+    "servicedesk.web.whatif_page",
 )
 
 
