@@ -13,6 +13,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from catalog.agreements.api import sees_drafts
 from catalog.agreements.models import AgreementVersion
 from catalog.agreements.queries import local_date
 from catalog.agreements.whatif_queries import what_if
@@ -45,7 +46,7 @@ class WhatIf(MethodView):
             raise Forbidden("The what-if is for account managers, customers and admins.")
         sess = db.session()
         version = sess.get(AgreementVersion, version_id)
-        if version is None:
+        if version is None or (version.state == "draft" and not sees_drafts(user)):
             raise NotFound(f"No agreement version {version_id}.")
         try:
             reportable_organisation(user, version.organisation_id)

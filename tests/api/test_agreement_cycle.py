@@ -240,7 +240,11 @@ def test_a_proposal_taken_back_to_draft_loses_its_acceptance_and_hides_again(cyc
 
 def test_a_drafts_transition_plan_and_events_are_hidden_from_the_customer_like_the_draft(cycle):
     did = cycle.call("POST", f"/agreements/{cycle.version['id']}/renewal", "am").get_json()["id"]
-    for path in (f"/agreements/{did}/transition-plan", f"/agreements/{did}/events"):
+    for path in (
+        f"/agreements/{did}/transition-plan",
+        f"/agreements/{did}/events",
+        f"/agreements/{did}/what-if",
+    ):
         assert cycle.call("GET", path, "am").status_code == 200
         assert_error(cycle.call("GET", path, "contact"), 404)
     assert cycle.call("POST", f"/agreements/{did}/proposal", "am").status_code == 200
