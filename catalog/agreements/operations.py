@@ -172,6 +172,25 @@ def _check_end_after_tickets(sess: Session, version: AgreementVersion, valid_to:
         raise ValidationFailed(message, details={"fields": {"valid_to": [message]}})
 
 
+def _merged_lines(
+    lines: list[AgreementService], wanted: list[dict[str, Any]]
+) -> list[AgreementService]:
+    """The new service lines, changing a service's existing line in place: a new row for the
+    same service would be inserted before the old one is deleted (the unique key refuses
+    it), and the line's transition milestones would go with the old row."""
+    by_service = {line.service_id: line for line in lines}
+    merged = []
+    for data in wanted:
+        line = by_service.get(data["service_id"])
+        if line is None:
+            merged.append(AgreementService(**data))
+            continue
+        for key, value in data.items():
+            setattr(line, key, value)
+        merged.append(line)
+    return merged
+
+
 def update_version(
     sess: Session, version: AgreementVersion, changes: dict[str, Any]
 ) -> AgreementVersion:
@@ -226,7 +245,7 @@ def update_version(
         if field in changes:
             setattr(version, field, changes[field])
     if "services" in changes:
-        version.services = [AgreementService(**s) for s in changes["services"]]
+        version.services = _merged_lines(version.services, changes["services"])
     if "promises" in changes:
         version.promises = [
             ServicePromise(**{**_promise_defaults(), **p}) for p in changes["promises"]
