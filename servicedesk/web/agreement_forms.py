@@ -8,10 +8,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from catalog.agreements.models import AgreementVersion
 
@@ -20,7 +22,18 @@ MAX_PRICE = Decimal("9999999999.99")
 
 
 class EuroField(DecimalField):
-    """A price in euros as people type it: "1 234,50" (fi, sv) or "1234.50" (en)."""
+    """A price in euros as people type it: "1 234,50" (fi, sv) or "1234.50" (en). A text
+    input: a number input refuses the decimal comma in some browsers."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        """The stored price in the reader's notation (27,50 in Finnish), as typed back."""
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, Decimal):
+            return format_decimal(self.data, format="0.00")
+        return ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:

@@ -440,7 +440,7 @@ def promise_rows(
             "priority": label(PRIORITY_LABELS, p.priority),
             "response": minutes_words(p.response_minutes),
             "resolution": minutes_words(p.resolution_minutes),
-            "update": minutes_words(p.update_minutes),
+            "update_every": minutes_words(p.update_minutes),
             "calendar": calendars.get(p.calendar_id, str(p.calendar_id)),
             "target": percent_words(p.compliance_percent),
         }
@@ -723,8 +723,18 @@ class Proposal:
     accepted_by: str
 
 
-def _line_terms(version: AgreementVersion) -> list[LineTerms]:
-    return [LineTerms(s.service_id, s.starts_on, s.price_model, s.price) for s in version.services]
+def _line_terms(version: AgreementVersion, carried_to: date | None = None) -> list[LineTerms]:
+    """The version's lines; with `carried_to`, a service already started starts on that day
+    (a renewal moves every start to the new period: not a change worth telling)."""
+    return [
+        LineTerms(
+            s.service_id,
+            max(s.starts_on, carried_to) if carried_to else s.starts_on,
+            s.price_model,
+            s.price,
+        )
+        for s in version.services
+    ]
 
 
 def _promise_terms(version: AgreementVersion) -> list[PromiseTerms]:
@@ -802,9 +812,19 @@ def _open_proposal(sess: Session, org_id: int) -> AgreementVersion | None:
     )
 
 
-def _plan(lines: list[LineView], today: date) -> list[LineView]:
-    """The services not started yet, with their milestones."""
-    return [v for v in lines if v.line.starts_on > today]
+def _plan(current: list[LineView], proposal: Proposal | None, today: date) -> list[LineView]:
+    """The services not started yet, with their milestones: the version in force's, then the
+    proposal's that start after its first day (or have a plan), each service once."""
+    plan = [v for v in current if v.line.starts_on > today]
+    if proposal is not None:
+        first = max(proposal.version.valid_from, today)
+        seen = {v.line.service_id for v in plan}
+        plan += [
+            v
+            for v in proposal.lines
+            if v.line.service_id not in seen and (v.line.starts_on > first or v.milestones)
+        ]
+    return plan
 
 
 @bp.get("/portal/agreement")
@@ -827,7 +847,7 @@ def portal_agreement() -> Any:
     if version is not None:
         names.update(_names(sess, version))
         lines = line_views(sess, version, today)
-        old_lines = _line_terms(current) if current else []
+        old_lines = _line_terms(current, version.valid_from) if current else []
         old_promises = _promise_terms(current) if current else []
         proposal = Proposal(
             version,
@@ -844,7 +864,7 @@ def portal_agreement() -> Any:
     if current is not None:
         after = successor_of(sess, current)
         signed_next = after if after is not None and after.state == "signed" else None
-    plan = _plan(current_lines, today) + (_plan(proposal.lines, today) if proposal else [])
+    plan = _plan(current_lines, proposal, today)
     return render_template(
         "web/portal_agreement.html",
         org=org,

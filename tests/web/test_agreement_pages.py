@@ -236,6 +236,7 @@ def test_an_account_manager_drafts_edits_and_proposes_through_the_page(
     html = page.get_data(as_text=True)
     assert f"/desk/agreements/{draft.id}/what-if" in html
     assert "Lähetä asiakkaalle" in html
+    assert 'value="25,00"' in html  # the price to edit, in Finnish notation
 
     lines = {s.service_id: s for s in draft.services}
     wilma, archive = lines[world.wilma.id], lines[world.archive.id]
@@ -459,6 +460,9 @@ def test_a_contact_reads_what_the_proposal_changes_and_accepts_it(
     assert "Ehdotus kaudelle" in page
     assert "Mikä muuttuu" in page
     assert "25,00" in page and "27,50" in page  # now and proposed
+    # A renewal moves every started service to the new period: not a change to tell.
+    changes = page.split("Mikä muuttuu")[1].split("Hyväksy ehdotus")[0]
+    assert "Wilma" in changes and "Sähköinen arkisto" not in changes
     assert "Sähköinen arkisto" in page and "Siirtymäsuunnitelma" in page
     assert "myöhässä" in page and "Vanhat asiakirjat" in page
     assert "Hyväksy ehdotus" in page
