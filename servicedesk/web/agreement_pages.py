@@ -275,13 +275,15 @@ class ListRow:
     lapse: cycle_rules.Lapse | None
     ended: bool
     successor: AgreementVersion | None
+    #: The first version starts later: the organisation has no agreement in force yet.
+    not_started: bool = False
 
     @property
     def urgency(self) -> tuple[int, int]:
         """Sort key: no agreement in force, then the nearest lapse, then the rest."""
         if self.in_force is None or self.ended:
             return (0, 0)
-        if self.lapse is not None:
+        if self.lapse is not None and not self.not_started:
             return (1, self.lapse.days_left)
         return (2, 0)
 
@@ -291,11 +293,15 @@ class ListRow:
             return _("No agreement in force")
         if self.ended:
             return _("Ended on %(day)s, no successor", day=date_words(self.in_force.valid_to))
+        if self.not_started:
+            return _("Starts on %(day)s", day=date_words(self.in_force.valid_from))
         return lapse_words(self.lapse) if self.lapse else ""
 
     @property
     def urgent(self) -> bool:
-        return self.in_force is None or self.ended or bool(self.lapse and self.lapse.urgent)
+        if self.in_force is None or self.ended:
+            return True
+        return not self.not_started and bool(self.lapse and self.lapse.urgent)
 
 
 def list_rows(sess: Session, user: User, today: date) -> list[ListRow]:
@@ -322,7 +328,8 @@ def list_rows(sess: Session, user: User, today: date) -> list[ListRow]:
         successor = successor_of(sess, current)
         signed_next = successor is not None and successor.state == "signed"
         ended = current.valid_to is not None and current.valid_to < today and not signed_next
-        rows.append(ListRow(org, current, cycle.lapse(sess, current, today), ended, successor))
+        lapse = cycle.lapse(sess, current, today)
+        rows.append(ListRow(org, current, lapse, ended, successor, current.valid_from > today))
     rows.sort(key=lambda r: (r.urgency, r.organisation.name.casefold(), r.organisation.id))
     return rows
 

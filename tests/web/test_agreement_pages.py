@@ -185,6 +185,28 @@ def test_the_list_says_the_lapse_in_finnish_and_english_most_urgent_first(
     assert f"Lapses in {LAPSE_DAYS} days, no successor" in page
 
 
+def test_the_list_tells_an_ended_a_last_day_and_a_future_agreement(
+    world: AgreementWorld, browser_for: Any, make: Any
+) -> None:
+    ended = make.org(entitled=False, name="Loppuneen kunta")
+    signed_version(make, ended, [world.wilma], world.calendar, today() - timedelta(days=3))
+    last_day = make.org(entitled=False, name="Viimeisen päivän kunta")
+    signed_version(make, last_day, [world.wilma], world.calendar, today())
+    future = make.org(entitled=False, name="Uusi asiakas")
+    signed_version(make, future, [world.wilma], world.calendar, today() + timedelta(days=400))
+    # (a whole year that ends in 400 days begins in about 35)
+    make.sess.commit()
+    page = text_of(browser_for(world.admin).get("/desk/agreements"))
+    ended_day = (today() - timedelta(days=3)).strftime("%-d.%-m.%Y")
+    assert f"Päättyi {ended_day}, ei jatkosopimusta" in page
+    assert "Päättyy tänään, ei jatkosopimusta" in page
+    far = today() + timedelta(days=400)
+    starts = (far.replace(year=far.year - 1) + timedelta(days=1)).strftime("%-d.%-m.%Y")
+    assert f"Alkaa {starts}" in page
+    order = [page.index(n) for n in (ended.name, last_day.name, world.org.name, future.name)]
+    assert order == sorted(order)
+
+
 def test_the_list_shows_the_successor_being_negotiated(
     world: AgreementWorld, browser_for: Any, rd: Any
 ) -> None:
