@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "servicedesk.web.portal_ticket",
     "servicedesk.web.portal_rate",
     "servicedesk.web.report_pages",
+    "servicedesk.web.agreement_pages",
     "servicedesk.web.public_page",
     "servicedesk.web.whatif_page",
 )

@@ -41,19 +41,21 @@ def nav_items() -> list[dict[str, Any]]:
     failure here costs the counts, never the page."""
     if not current_user.is_authenticated:
         return []
+    from servicedesk.web.agreement_pages import agreement_links
     from servicedesk.web.queues import nav_entries
     from servicedesk.web.report_pages import report_links
 
+    extra = report_links(current_user) + agreement_links(current_user)
     if current_user.role_enum in CUSTOMER_ROLES:
         from servicedesk.web.portal import nav_entries as portal_entries
 
-        return portal_entries(current_user) + report_links(current_user)
+        return portal_entries(current_user) + extra
     try:
-        return nav_entries(current_user) + report_links(current_user)
+        return nav_entries(current_user) + extra
     except Exception:  # the header never takes a page down with it
         log.exception("navigation counts failed")
         db.session().rollback()
-        return report_links(current_user)
+        return extra
 
 
 @bp.app_context_processor
