@@ -93,6 +93,7 @@ MILESTONE_STATUS_LABELS = {
 MILESTONE_STATUS_ICONS = {"done": "✔", "late": "⚠", "planned": "○"}
 
 EVENT_LABELS = {
+    "created": _l("created"),
     "drafted": _l("drafted"),
     "edited": _l("edited"),
     "acceptance_cleared": _l("acceptance cleared by a change"),
@@ -104,6 +105,9 @@ EVENT_LABELS = {
     "milestone_moved": _l("milestone moved"),
     "start_moved": _l("service start moved"),
     "reminder_sent": _l("reminder sent"),
+    "plan_set": _l("transition plan set"),
+    "milestone_done": _l("milestone done"),
+    "milestone_undone": _l("milestone no longer done"),
 }
 
 #: The edit form's changes by the API's field names, as the history says them.
@@ -115,6 +119,7 @@ FIELD_LABELS = {
     "valid_from": _l("start"),
     "valid_to": _l("end"),
     "invoicing_period": _l("invoicing"),
+    "transition_plan": _l("transition plan"),
 }
 
 #: An operation's refusal by its code, in the reader's language.
