@@ -89,8 +89,9 @@ def replayed_outcomes(
     now: datetime,
 ) -> tuple[PromiseLine | None, dict[str, str], dict[str, datetime | None]]:
     """The line the ticket starts on under ``lines``, and per kind its outcome and due
-    instant as of ``now`` (a running clock past its due instant is breached, as live)."""
-    clocks = replay(history, lines, families)
+    instant as of ``now`` (a running clock past its due instant is breached, as live). A kind
+    started again after a change without a promise: its last clock carries the outcome."""
+    clocks = replay(history, lines, families, calendars)
     outcomes = {kind: "no_promise" for kind in KINDS}
     dues: dict[str, datetime | None] = {kind: None for kind in KINDS}
     for clock in clocks:
