@@ -374,8 +374,10 @@ def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) ->
 
     To a priority (service, type) without a promise: the open clocks are cancelled ("no
     promise for P4"), except one already past its due instant, which stops and stays
-    breached. From one without a promise to one with: the response and resolution clocks
-    start retroactively at the received time (`start_retroactively`).
+    breached. From a priority without a promise to one with: the response and resolution
+    clocks start retroactively at the received time (`start_retroactively`, SLA.md). A
+    service or type change that brings a promise (feedback made an incident) starts them
+    from the change: SLA.md makes only the priority retroactive.
     """
     promise = current_promise(sess, ticket)
     existing = clocks_of(sess, ticket)
@@ -403,8 +405,10 @@ def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) ->
         for kind in ("response", "resolution")
         if all(c.kind != kind or _cancelled_for_no_promise(c) for c in existing)
     ]
-    if late:
+    if late and why == "priority changed":
         start_retroactively(sess, ticket, promise, late, at)
+    elif late:
+        start_from_now(sess, ticket, promise, late, at)
     update_next_due(sess, ticket)
 
 
@@ -472,6 +476,20 @@ def ticket_history(sess: Session, ticket: Ticket) -> tuple[list[StatusChange], d
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def start_from_now(
+    sess: Session, ticket: Ticket, promise: PromiseLine, kinds: Iterable[str], at: datetime
+) -> None:
+    """A service or type change gave the ticket a promise: its clocks of `kinds` start now
+    (in the next cycle where earlier ones were cancelled), unless it is resolved already."""
+    if ticket.status in ("resolved", "closed", "cancelled"):
+        return
+    for kind in kinds:
+        cycle = max((c.cycle for c in clocks_of(sess, ticket, (kind,))), default=-1) + 1
+        clock = _new_clock(sess, ticket, promise, kind, at, "a promise applies from now", cycle)
+        if kind == "resolution" and ticket.status == "waiting_for_customer":
+            append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
 
 
 def start_retroactively(

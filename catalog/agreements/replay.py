@@ -12,9 +12,10 @@ so the pure `sla.clock.evaluate` can judge them:
   current line's targets; cancelled cancels both;
 - a priority, service or type change switches open clocks to the new line's targets (a
   target_change); to one with no line it cancels the open clocks, except one already past its
-  due instant, which stops and stays breached (this needs the calendars); from no line to a
-  line it starts the clocks retroactively at the receipt (`sla.retroactive`), in the next
-  cycle where earlier ones were cancelled, and resumes a resolution clock a reopen without a
+  due instant, which stops and stays breached (this needs the calendars); a priority change
+  from no line to a line starts the clocks retroactively at the receipt (`sla.retroactive`;
+  a service or type change, from the change), in the next cycle where earlier ones were
+  cancelled, and resumes a resolution clock a reopen without a
   line left stopped; a reopen without a line resumes nothing.
 
 Only the customer's response and resolution clocks are replayed: the update cycles and the
@@ -170,7 +171,7 @@ class _Ticket:
             self.changes.append(StatusChange(at, str(before), str(after)))
             self.on_status(at, str(before), str(after))
         if {"priority", "service_id", "type"} & set(changes):
-            self.on_targets(at)
+            self.on_targets(at, retroactive="priority" in changes)
 
     def on_status(self, at: datetime, before: str, after: str) -> None:
         reopened = before == "resolved" and after != "closed"
@@ -189,7 +190,7 @@ class _Ticket:
         if line is not None:
             self.switch(line, at)
 
-    def on_targets(self, at: datetime) -> None:
+    def on_targets(self, at: datetime, retroactive: bool = True) -> None:
         line = self.line()
         if line is None:
             for clock in self.clocks:
@@ -207,12 +208,29 @@ class _Ticket:
                 ):
                     clock.add(EventType.RESUME, at)
         self.switch(line, at)
-        for kind in KINDS:
+        late = [
+            kind
+            for kind in KINDS
             if all(
                 c.kind != kind or (c.phase == "cancelled" and c.ended_without_promise)
                 for c in self.clocks
-            ):
-                self.clocks.append(self._retroactive(line, kind, at))
+            )
+        ]
+        if late and not retroactive:  # a service or type change: from the change on
+            if self.status in ("resolved", "closed", "cancelled"):
+                return
+            for kind in late:
+                clock = _started(line, kind, at)
+                clock.cycle = self._next_cycle(kind)
+                if kind == "resolution" and self.status == "waiting_for_customer":
+                    clock.add(EventType.PAUSE, at)
+                self.clocks.append(clock)
+            return
+        for kind in late:
+            self.clocks.append(self._retroactive(line, kind, at))
+
+    def _next_cycle(self, kind: str) -> int:
+        return max((c.cycle for c in self.clocks if c.kind == kind), default=-1) + 1
 
     def _state(self, clock: ReplayedClock, at: datetime) -> ClockState:
         if self.calendars is None:
@@ -224,7 +242,7 @@ class _Ticket:
         target = _target(line, kind)
         events = retroactive_events(kind, self.received_at, self.changes, self.first_reply, at)
         clock = ReplayedClock(kind, line, target, [], "running", target)
-        clock.cycle = max((c.cycle for c in self.clocks if c.kind == kind), default=-1) + 1
+        clock.cycle = self._next_cycle(kind)
         for event, moment, _ in events:
             clock.add(event, moment)
         return clock
