@@ -132,6 +132,19 @@ class AlertOut(ma.Schema):
     kind = ma.fields.String()
     at = UTCDateTimeField(metadata={"description": "The true instant, from the clock's history."})
     recorded_at = UTCDateTimeField()
+    late = ma.fields.Boolean(
+        metadata={
+            "description": "Recorded more than a minute after its true instant (the scheduler "
+            "was down, or the clock started retroactively)."
+        }
+    )
+    notified = ma.fields.Boolean(
+        metadata={
+            "description": "Whether its notification went out. A warning noticed only after "
+            "the clock had breached (or ended) is recorded but not told: after a breach only "
+            "the breach notification goes out."
+        }
+    )
 
 
 class ExplainedClock(ma.Schema):
@@ -159,6 +172,30 @@ class ExplainedClock(ma.Schema):
     pauses = ma.fields.List(ma.fields.Nested(IntervalOut))
     target_changes = ma.fields.List(ma.fields.Nested(TargetChangeOut))
     alerts = ma.fields.List(ma.fields.Nested(AlertOut))
+    start_reason = ma.fields.String(
+        allow_none=True,
+        metadata={"description": 'Why it started: "ticket received", "the requester wrote", ...'},
+    )
+    retroactive = ma.fields.Boolean(
+        metadata={
+            "description": "Started retroactively at the received time: the ticket's priority "
+            "changed from one without a promise to one with (its pauses as they happened)."
+        }
+    )
+    end_reason = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": 'Why it stopped or was cancelled, e.g. "no promise for P4", '
+            '"escalation withdrawn", "ticket resolved"; null while it runs or is paused.'
+        },
+    )
+    ended_by = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "priority_change (the new priority has no promise: cancelled, or "
+            "stopped if already breached) | escalation_withdrawn | null (anything else)."
+        },
+    )
 
 
 class TimeSplitOut(ma.Schema):

@@ -32,7 +32,7 @@ from servicedesk.notifications.ticket_mail import HISTORY, mail_settings, outbox
 from servicedesk.tickets.models import Ticket, TicketEvent
 from servicedesk.tickets.operations import system_close
 from servicedesk.users.models import User
-from sla.alert_schedule import AlertInputs, alert_bit, alerts_due, next_alert_at
+from sla.alert_schedule import AlertInputs, alert_bit, alerts_due, next_alert_at, tells
 from sla.calendar import Calendar, due_instant
 from sla.models import SlaAlert, SlaClock
 
@@ -57,8 +57,12 @@ _SWEPT = (
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What one sweep recorded: warnings and breaches, and of the warnings those recorded
+    without a notification (noticed after the clock breached or ended, SLA.md)."""
+
     warnings: int
     breaches: int
+    silent: int = 0
 
 
 def due_clocks(sess: Session, now: datetime) -> list[Row[Any]]:
@@ -231,9 +235,12 @@ def _recipients(
     )
 
 
-def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
+def _tell(
+    sess: Session, told: list[tuple[Row[Any], str, datetime]], silent: set[tuple[int, str]]
+) -> None:
     """The ticket events and the e-mails of newly recorded alerts: a few statements per batch
-    (the tickets, the people to tell and the supplier contacts are read once)."""
+    (the tickets, the people to tell and the supplier contacts are read once). The alerts in
+    `silent` ((clock id, kind)) get their event, marked not notified, and no e-mail."""
     tickets = _tickets(sess, {row.ticket_id for row, _, _ in told})
     customer_side = [(row, kind) for row, kind, _ in told if not row.kind.startswith("supplier_")]
     people = _people(
@@ -266,11 +273,14 @@ def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
                     "leg": row.leg,
                     "at": at.isoformat(),
                     "due_at": row.due_at.isoformat() if row.due_at else None,
+                    "notified": (row.id, kind) not in silent,
                 },
                 "internal": True,
                 "at": at,
             }
         )
+        if (row.id, kind) in silent:
+            continue
         for person, template in _recipients(row, ticket, kind == "breach", people, contacts):
             lang = person.language
             customer = template is Template.SLA_BREACH_CUSTOMER
@@ -308,7 +318,8 @@ def _tell(sess: Session, told: list[tuple[Row[Any], str, datetime]]) -> None:
 
 
 def sweep(sess: Session, now: datetime | None = None) -> SweepResult:
-    """Record every due warning and breach once, with its true instant, and escalate it.
+    """Record every due warning and breach once, with its true instant, and escalate it
+    (a warning noticed after its clock breached or ended is recorded, not told).
 
     One batch of at most SWEEP_BATCH clocks per run (the rest wait a minute); each clock's
     alerts are decided from its row (`sla.alert_schedule`), and its `next_alert_at` moves on.
@@ -321,8 +332,13 @@ def sweep(sess: Session, now: datetime | None = None) -> SweepResult:
     wanted = [(row, kind, at) for row, inputs in plans for kind, at in alerts_due(inputs, now)]
     inserted = _insert_alerts(sess, wanted) if wanted else set()
     told = [(row, kind, at) for row, kind, at in wanted if (row.id, kind) in inserted]
+    silent = {
+        (row.id, kind)
+        for (row, kind, _), inputs in ((t, AlertInputs.of_row(t[0])) for t in told)
+        if not tells(inputs, kind, now)
+    }
     if told:
-        _tell(sess, told)
+        _tell(sess, told, silent)
     # Recorded now or before (a conflict): either way the bit is true.
     newly: dict[int, int] = {}
     for row, kind, _ in wanted:
@@ -338,6 +354,7 @@ def sweep(sess: Session, now: datetime | None = None) -> SweepResult:
     return SweepResult(
         sum(kind == "warning" for _, kind, _ in told),
         sum(kind == "breach" for _, kind, _ in told),
+        len(silent),
     )
 
 

@@ -11,12 +11,19 @@ from sqlalchemy.orm import Session, lazyload, selectinload
 
 from catalog.agreements.models import AgreementVersion, ServicePromise
 from catalog.calendars.models import BusinessCalendar
-from servicedesk.tickets.models import Ticket
+from servicedesk.tickets.models import Ticket, TicketEvent
 from sla.attribution import split_business_time
 from sla.clock import ClockResult, ClockState, is_at_risk
 from sla.live import CachedClock, live
 from sla.models import SlaClock
+from sla.retroactive import CAUSE_NO_PROMISE, CAUSE_RETROACTIVE, CAUSE_WITHDRAWN
 from sla.tracking import calendar_for, current_target, evaluate_clock, phase
+
+#: An alert recorded later than this after its true instant was noticed late: the sweep runs
+#: every minute (SLA.md: "within a minute"), so only downtime or a late start makes it later.
+LATE_AFTER = timedelta(minutes=1)
+#: What ended a clock, by the `cause` of its ending event (`sla.retroactive`).
+ENDED_BY = {CAUSE_NO_PROMISE: "priority_change", CAUSE_WITHDRAWN: "escalation_withdrawn"}
 
 #: Sorts "no running clock" after every real due instant.
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
@@ -124,6 +131,7 @@ def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> 
         if ticket.agreement_version_id
         else None
     )
+    notified = _alerts_notified(sess, ticket) if any(c.alerts for c in clocks) else {}
     out = []
     for clock in clocks:
         result = evaluate_clock(sess, clock, at)
@@ -159,8 +167,16 @@ def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> 
                 "target_changes": [
                     {"at": a, "target_minutes": m} for a, m in result.target_changes
                 ],
+                **clock_story(clock),
                 "alerts": [
-                    {"kind": a.kind, "at": a.at, "recorded_at": a.recorded_at} for a in clock.alerts
+                    {
+                        "kind": a.kind,
+                        "at": a.at,
+                        "recorded_at": a.recorded_at,
+                        "late": a.recorded_at - a.at > LATE_AFTER,
+                        "notified": notified.get((clock.id, a.kind), True),
+                    }
+                    for a in clock.alerts
                 ],
             }
         )
@@ -181,6 +197,37 @@ def explain(sess: Session, ticket: Ticket, at: datetime, viewer: Any = None) -> 
         if viewer is None or access.sees_time_split(viewer)
         else None,
     }
+
+
+def clock_story(clock: SlaClock) -> dict[str, Any]:
+    """How the clock started and ended, in its own events' words: a retroactive start (a
+    change from a priority without a promise), and the reason it stopped or was cancelled
+    ("no promise for P4", "escalation withdrawn", "ticket resolved", ...)."""
+    first = clock.events[0] if clock.events else {}
+    last = clock.events[-1] if clock.events else {}
+    ended = phase(clock) in ("stopped", "cancelled") and last.get("type") in ("stop", "cancel")
+    return {
+        "start_reason": first.get("why"),
+        "retroactive": first.get("cause") == CAUSE_RETROACTIVE,
+        "end_reason": last.get("why") if ended else None,
+        "ended_by": ENDED_BY.get(last.get("cause", "")) if ended else None,
+    }
+
+
+def _alerts_notified(sess: Session, ticket: Ticket) -> dict[tuple[int, str], bool]:
+    """Whether the sweep told each recorded alert, from the events it wrote with them
+    ((clock id, kind) -> notified); an alert recorded before the sweep said so was told."""
+    rows = sess.execute(
+        select(TicketEvent.kind, TicketEvent.data).where(
+            TicketEvent.ticket_id == ticket.id,
+            TicketEvent.kind.in_(("sla_warning", "sla_breach")),
+        )
+    )
+    found = {}
+    for kind, data in rows:
+        if data and "clock_id" in data:
+            found[(data["clock_id"], kind.removeprefix("sla_"))] = bool(data.get("notified", True))
+    return found
 
 
 def _contract_line(sess: Session, leg_id: int) -> dict[str, Any] | None:
@@ -243,6 +290,10 @@ def due_order_expression() -> Any:
     return func.coalesce(Ticket.sla_due_at, FAR_FUTURE)
 
 
+def _by_id(clock: SlaClock) -> int:
+    return clock.id or 0
+
+
 def time_split(
     sess: Session,
     ticket: Ticket,
@@ -264,7 +315,12 @@ def time_split(
 
     if clocks is None:
         clocks = clocks_by_ticket(sess, [ticket])[ticket.id]
-    clock = next((c for c in clocks if c.kind == "resolution" and c.leg == 0), None)
+    # The resolution clock that carries the outcome: the last one not cancelled (a priority
+    # change without a promise cancels one, a later one with a promise starts another).
+    ordered = sorted((c for c in clocks if c.kind == "resolution" and c.leg == 0), key=_by_id)
+    clock = next((c for c in reversed(ordered) if phase(c) != "cancelled"), None) or next(
+        reversed(ordered), None
+    )
     if clock is None:
         return None
     result = evaluate_clock(sess, clock, at)

@@ -15,18 +15,29 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
 from catalog.promises import PromiseLine
 from servicedesk.cache import cached
-from servicedesk.tickets.models import SLA_SORT_NONE, Ticket
+from servicedesk.enums import STAFF_ROLES
+from servicedesk.tickets.models import SLA_SORT_NONE, Comment, Ticket, TicketEvent
+from servicedesk.users.models import User
 from sla.alert_schedule import AlertInputs, next_alert_at
 from sla.calendar import Calendar
-from sla.clock import ClockEvent, ClockResult, EventType, evaluate
+from sla.clock import ClockEvent, ClockResult, ClockState, EventType, evaluate
 from sla.models import SlaClock
+from sla.retroactive import (
+    CAUSE_NO_PROMISE,
+    CAUSE_RETROACTIVE,
+    CAUSE_WITHDRAWN,
+    StatusChange,
+    no_promise_reason,
+    retroactive_events,
+    status_event,
+)
 
 CUSTOMER_KINDS = ("response", "resolution", "update")
 SUPPLIER_KINDS = ("supplier_response", "supplier_resolution")
@@ -126,10 +137,15 @@ def append(
     at: datetime,
     why: str,
     target_minutes: int | None = None,
+    cause: str | None = None,
 ) -> None:
+    """Add an event and re-evaluate. `cause` (`sla.retroactive.CAUSE_*`) marks the events
+    the rules read back: a clock ended for "no promise", by a withdrawal, started late."""
     event: dict[str, Any] = {"type": kind.value, "at": iso(at), "why": why}
     if target_minutes is not None:
         event["target_minutes"] = target_minutes
+    if cause is not None:
+        event["cause"] = cause
     clock.events = [*clock.events, event]  # a new list, so the JSON column sees the change
     with sess.no_autoflush:  # a calendar read must not write the events apart from the result
         _refresh(sess, clock, at)
@@ -312,23 +328,11 @@ def on_requester_comment(sess: Session, ticket: Ticket, at: datetime) -> None:
     update_next_due(sess, ticket)
 
 
-def _customer_clock_event(
-    kind: str, now: str, before: str, after: str
-) -> tuple[EventType, str] | None:
-    """What a status change does to one customer clock (SLA.md, "Clock life")."""
-    if after == "cancelled":
-        return (EventType.CANCEL, "ticket cancelled") if now != "cancelled" else None
-    if after == "resolved":
-        return (EventType.STOP, "ticket resolved") if now in OPEN_PHASES else None
-    if after == "waiting_for_customer":
-        if kind in ("resolution", "update") and now == "running":
-            return EventType.PAUSE, "waiting for the customer"
-        return None
-    if before == "waiting_for_customer":
-        return (EventType.RESUME, "no longer waiting for the customer") if now == "paused" else None
-    if before == "resolved" and after != "closed" and kind == "resolution" and now == "stopped":
-        return EventType.RESUME, "ticket reopened"
-    return None
+def ended_without_promise(clock: SlaClock) -> bool:
+    """The clock ended because a change left the ticket without a promise (cancelled, or
+    stopped already breached): the change's outcome, never resumed by a reopen."""
+    last = clock.events[-1] if clock.events else {}
+    return last.get("type") in ("stop", "cancel") and last.get("cause") == CAUSE_NO_PROMISE
 
 
 def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at: datetime) -> None:
@@ -339,17 +343,26 @@ def on_status_change(sess: Session, ticket: Ticket, before: str, after: str, at:
                 append(sess, clock, EventType.CANCEL, at, "ticket cancelled")
             elif after == "resolved" and phase(clock) in OPEN_PHASES:
                 append(sess, clock, EventType.STOP, at, "ticket resolved")
+    reopened = before == "resolved" and after != "closed"
+    # Reopened without a promise (its priority changed to one without while it was
+    # resolved): nothing resumes; a clock runs only where a promise applies (SLA.md).
+    promise = current_promise(sess, ticket) if reopened else None
     clocks = clocks_of(sess, ticket)
     for clock in clocks:
         now = phase(clock)
-        event = _customer_clock_event(clock.kind, now, before, after)
-        if event is not None:
-            append(sess, clock, event[0], at, event[1])
-    if before == "resolved" and after != "closed":
+        event = status_event(clock.kind, now, before, after)
+        if event is None:
+            continue
+        if (
+            event[0] is EventType.RESUME
+            and now == "stopped"
+            and (promise is None or ended_without_promise(clock))
+        ):
+            continue
+        append(sess, clock, event[0], at, event[1])
+    if reopened and promise is not None:
         # Reopened: a priority changed while it was resolved applies from the reopening.
-        promise = current_promise(sess, ticket)
-        if promise is not None:
-            _switch_targets(sess, clocks, promise, at, f"reopened as {ticket.priority}")
+        _switch_targets(sess, clocks, promise, at, f"reopened as {ticket.priority}")
     update_next_due(sess, ticket)
 
 
@@ -357,23 +370,69 @@ def on_targets_changed(sess: Session, ticket: Ticket, at: datetime, why: str) ->
     """Priority, service or type changed: open clocks switch to the new promise's targets.
 
     Elapsed time is kept; due, warning and breach instants are recomputed (SLA.md).
-    A clock whose new promise line has no such target keeps its old one. A ticket made
-    feedback with no promise for feedback runs no clocks: its open ones are cancelled.
+    A clock whose new promise line has no such target keeps its old one.
+
+    To a priority (service, type) without a promise: the open clocks are cancelled ("no
+    promise for P4"), except one already past its due instant, which stops and stays
+    breached. From a priority without a promise to one with: the response and resolution
+    clocks start retroactively at the received time (`start_retroactively`, SLA.md). A
+    service or type change that brings a promise (feedback made an incident) starts them
+    from the change: SLA.md makes only the priority retroactive.
     """
     promise = current_promise(sess, ticket)
     existing = clocks_of(sess, ticket)
     if promise is None:
-        if ticket.type == "feedback":
-            for clock in existing:
-                if phase(clock) in OPEN_PHASES:
-                    append(sess, clock, EventType.CANCEL, at, "feedback: no promise for it")
-            update_next_due(sess, ticket)
+        if ticket.type == "feedback" and why == "type changed":
+            reason = "feedback: no promise for it"
+        else:
+            reason = no_promise_reason(ticket.priority, why.removesuffix(" changed"))
+        end_without_promise(sess, existing, at, reason)
+        update_next_due(sess, ticket)
         return
-    if not existing:
-        on_received_late(sess, ticket, promise, at)
-        return
+    if ticket.status not in ("resolved", "closed", "cancelled"):
+        # Reopened while it had no promise, its resolution clock stayed stopped: it runs
+        # again from now that a promise applies (the time without one is not counted).
+        for clock in existing:
+            if (
+                clock.kind == "resolution"
+                and phase(clock) == "stopped"
+                and not ended_without_promise(clock)
+            ):
+                append(sess, clock, EventType.RESUME, at, f"a promise applies again ({why})")
     _switch_targets(sess, existing, promise, at, why)
+    late = [
+        kind
+        for kind in ("response", "resolution")
+        if all(c.kind != kind or _cancelled_for_no_promise(c) for c in existing)
+    ]
+    if late and why == "priority changed":
+        start_retroactively(sess, ticket, promise, late, at)
+    elif late:
+        start_from_now(sess, ticket, promise, late, at)
     update_next_due(sess, ticket)
+
+
+def _cancelled_for_no_promise(clock: SlaClock) -> bool:
+    return phase(clock) == "cancelled" and ended_without_promise(clock)
+
+
+def end_without_promise(
+    sess: Session, clocks: Iterable[SlaClock], at: datetime, reason: str
+) -> None:
+    """End the open clocks because no promise applies any more: cancelled (left out of
+    compliance, counted apart as "ended by a priority change"), or, if already past the due
+    instant, stopped: that one stays breached, since history is not rewritten (SLA.md).
+
+    "Running clocks" in SLA.md are the clocks not ended yet: a paused one is cancelled too
+    (or stopped, if it was paused after its due instant). Ended clocks keep their outcome.
+    """
+    for clock in clocks:
+        if phase(clock) not in OPEN_PHASES:
+            continue
+        if evaluate_clock(sess, clock, at).state is ClockState.BREACHED:
+            append(sess, clock, EventType.STOP, at, reason, cause=CAUSE_NO_PROMISE)
+        else:
+            append(sess, clock, EventType.CANCEL, at, reason, cause=CAUSE_NO_PROMISE)
 
 
 def _switch_targets(
@@ -389,15 +448,88 @@ def _switch_targets(
             append(sess, clock, EventType.TARGET_CHANGE, at, why, target_minutes=target)
 
 
-def on_received_late(sess: Session, ticket: Ticket, promise: PromiseLine, at: datetime) -> None:
-    """A ticket that had no promise gets one (its priority changed): clocks start now."""
+def ticket_history(sess: Session, ticket: Ticket) -> tuple[list[StatusChange], datetime | None]:
+    """The ticket's status changes (its "updated" events) and its first public desk reply:
+    what moves a customer clock (`sla.retroactive.retroactive_events`)."""
+    rows = sess.execute(
+        select(TicketEvent.at, TicketEvent.data)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "updated")
+        .order_by(TicketEvent.at, TicketEvent.id)
+    )
+    changes = []
+    for at, data in rows:
+        status = ((data or {}).get("changes") or {}).get("status")
+        if status:
+            changes.append(StatusChange(_aware(at), str(status["before"]), str(status["after"])))
+    first_reply = sess.scalar(
+        select(func.min(Comment.created_at))
+        .join(User, User.id == Comment.author_id)
+        .where(
+            Comment.ticket_id == ticket.id,
+            Comment.internal.is_(False),
+            Comment.escalation_id.is_(None),
+            User.role.in_([r.value for r in STAFF_ROLES]),
+        )
+    )
+    return changes, _aware(first_reply) if first_reply is not None else None
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def start_from_now(
+    sess: Session, ticket: Ticket, promise: PromiseLine, kinds: Iterable[str], at: datetime
+) -> None:
+    """A service or type change gave the ticket a promise: its clocks of `kinds` start now
+    (in the next cycle where earlier ones were cancelled), unless it is resolved already."""
     if ticket.status in ("resolved", "closed", "cancelled"):
         return
-    for kind in ("response", "resolution"):
-        clock = _new_clock(sess, ticket, promise, kind, at, "a promise applies from now")
+    for kind in kinds:
+        cycle = max((c.cycle for c in clocks_of(sess, ticket, (kind,))), default=-1) + 1
+        clock = _new_clock(sess, ticket, promise, kind, at, "a promise applies from now", cycle)
         if kind == "resolution" and ticket.status == "waiting_for_customer":
             append(sess, clock, EventType.PAUSE, at, "waiting for the customer")
-    update_next_due(sess, ticket)
+
+
+def start_retroactively(
+    sess: Session, ticket: Ticket, promise: PromiseLine, kinds: Iterable[str], at: datetime
+) -> None:
+    """The ticket gets a promise it did not have: its clocks of `kinds` start at the received
+    time, with its pauses, resolutions and reopenings as they happened and the desk's first
+    public reply stopping the response clock (SLA.md). A due instant already past makes the
+    clock breached at it (the sweep records the breach at that instant, and the warning
+    before it without telling anyone, `sla.alert_schedule`).
+
+    Clock rows are unique per (ticket, kind, leg, cycle): a cancelled clock is final, so a
+    kind whose clocks were all cancelled for "no promise" starts again in the next cycle.
+    The update clock is not started late: its next cycle starts at the requester's next
+    comment, as always.
+    """
+    changes, first_reply = ticket_history(sess, ticket)
+    received = _aware(ticket.received_at)
+    for kind in kinds:
+        target = _target(promise, kind)
+        assert target is not None  # a line always promises a response and a resolution
+        events: list[dict[str, Any]] = []
+        for step, moment, why in retroactive_events(kind, received, changes, first_reply, at):
+            events.append({"type": step.value, "at": iso(moment), "why": why})
+        events[0]["cause"] = CAUSE_RETROACTIVE
+        clock = SlaClock(
+            ticket_id=ticket.id,
+            kind=kind,
+            cycle=max((c.cycle for c in clocks_of(sess, ticket, (kind,))), default=-1) + 1,
+            leg=0,
+            promise_id=promise.id,
+            calendar_id=promise.calendar_id,
+            target_minutes=target,
+            warning_percent=promise.warning_percent,
+            events=events,
+        )
+        with sess.no_autoflush:
+            _refresh(sess, clock, at)
+        sess.add(clock)
+        _started(sess, ticket, clock)
 
 
 # --- the supplier leg ----------------------------------------------------------------------
@@ -447,8 +579,25 @@ def on_supplier_public_reply(sess: Session, ticket: Ticket, leg: int, at: dateti
 
 
 def stop_supplier_clocks(sess: Session, ticket: Ticket, leg: int, at: datetime, why: str) -> None:
-    """Supplier marks done, or the escalation is withdrawn: both supplier clocks stop."""
+    """The supplier marks its part done: both supplier clocks stop (met or breached)."""
     for clock in clocks_of(sess, ticket, SUPPLIER_KINDS, leg=leg):
         if phase(clock) in OPEN_PHASES:
             append(sess, clock, EventType.STOP, at, why)
+    update_next_due(sess, ticket)
+
+
+def withdraw_supplier_clocks(sess: Session, ticket: Ticket, leg: int, at: datetime) -> None:
+    """The desk withdrew the escalation: the leg's open supplier clocks are cancelled (left
+    out of supplier compliance), except one already past its due instant, which stops and
+    stays breached (SLA.md). A clock that ended before (the supplier's response) keeps its
+    outcome."""
+    for clock in clocks_of(sess, ticket, SUPPLIER_KINDS, leg=leg):
+        if phase(clock) not in OPEN_PHASES:
+            continue
+        kind = (
+            EventType.STOP
+            if evaluate_clock(sess, clock, at).state is ClockState.BREACHED
+            else EventType.CANCEL
+        )
+        append(sess, clock, kind, at, "escalation withdrawn", cause=CAUSE_WITHDRAWN)
     update_next_due(sess, ticket)

@@ -11,11 +11,15 @@ so the pure `sla.clock.evaluate` can judge them:
   both, a reopen (resolved -> anything but closed) resumes the resolution clock and takes the
   current line's targets; cancelled cancels both;
 - a priority, service or type change switches open clocks to the new line's targets (a
-  target_change), starts the clocks late when the ticket had no line, and cancels the open
-  clocks of feedback with no line.
+  target_change); to one with no line it cancels the open clocks, except one already past its
+  due instant, which stops and stays breached (this needs the calendars); a priority change
+  from no line to a line starts the clocks retroactively at the receipt (`sla.retroactive`;
+  a service or type change, from the change), in the next cycle where earlier ones were
+  cancelled, and resumes a resolution clock a reopen without a
+  line left stopped; a reopen without a line resumes nothing.
 
-Only the customer clocks of cycle 0 are replayed (response, resolution): the update cycles
-and the supplier legs are not part of the agreement's compliance.
+Only the customer's response and resolution clocks are replayed: the update cycles and the
+supplier legs are not part of the agreement's compliance.
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from catalog.promises import PromiseLine, find_promise
-from sla.clock import ClockEvent, EventType
+from sla.calendar import Calendar
+from sla.clock import ClockEvent, ClockState, EventType, evaluate
+from sla.retroactive import StatusChange, retroactive_events
 
 KINDS = ("response", "resolution")
 OPEN = ("running", "paused")
@@ -75,6 +81,10 @@ class ReplayedClock:
     events: list[ClockEvent]
     phase: str = "running"
     target_now: int = 0
+    #: 0, or 1, 2, ... for a clock started again after earlier ones were cancelled.
+    cycle: int = 0
+    #: Ended because a change left the ticket without a line: never resumed.
+    ended_without_promise: bool = False
 
     def add(self, kind: EventType, at: datetime, target: int | None = None) -> None:
         self.events.append(ClockEvent(kind, at, target))
@@ -139,8 +149,16 @@ class LineFinder:
 class _Ticket:
     """The replay's state: the ticket's fields as of the step, and its clocks."""
 
-    def __init__(self, history: History, finder: LineFinder) -> None:
-        self.finder = finder
+    def __init__(
+        self,
+        history: History,
+        finder: LineFinder,
+        calendars: Mapping[int, Calendar] | None = None,
+    ) -> None:
+        self.finder, self.calendars = finder, calendars
+        self.received_at = history.received_at
+        self.changes: list[StatusChange] = []
+        self.first_reply: datetime | None = None
         self.priority, self.service_id, self.type = (
             history.priority,
             history.service_id,
@@ -156,6 +174,8 @@ class _Ticket:
         return self.finder.find(self.service_id, self.priority, self.type)
 
     def reply(self, at: datetime) -> None:
+        if self.first_reply is None:
+            self.first_reply = at
         for clock in self.clocks:
             if clock.kind == "response" and clock.phase in OPEN:
                 clock.add(EventType.STOP, at)
@@ -168,36 +188,84 @@ class _Ticket:
         if "status" in changes:
             before, after = changes["status"].get("before"), changes["status"].get("after")
             self.status = after
+            self.changes.append(StatusChange(at, str(before), str(after)))
             self.on_status(at, str(before), str(after))
         if {"priority", "service_id", "type"} & set(changes):
-            self.on_targets(at)
+            self.on_targets(at, retroactive="priority" in changes)
 
     def on_status(self, at: datetime, before: str, after: str) -> None:
+        reopened = before == "resolved" and after != "closed"
+        line = self.line() if reopened else None
         for clock in self.clocks:
             event = _status_event(clock.kind, clock.phase, before, after)
-            if event is not None:
-                clock.add(event, at)
-        if before == "resolved" and after != "closed":
-            line = self.line()
-            if line is not None:
-                self.switch(line, at)
+            if event is None:
+                continue
+            if (
+                event is EventType.RESUME
+                and clock.phase == "stopped"
+                and (line is None or clock.ended_without_promise)
+            ):
+                continue  # reopened without a line: nothing resumes
+            clock.add(event, at)
+        if line is not None:
+            self.switch(line, at)
 
-    def on_targets(self, at: datetime) -> None:
+    def on_targets(self, at: datetime, retroactive: bool = True) -> None:
         line = self.line()
         if line is None:
-            if self.type == "feedback":
-                for clock in self.clocks:
-                    if clock.phase in OPEN:
-                        clock.add(EventType.CANCEL, at)
+            for clock in self.clocks:
+                if clock.phase in OPEN:
+                    breached = self._state(clock, at) is ClockState.BREACHED
+                    clock.add(EventType.STOP if breached else EventType.CANCEL, at)
+                    clock.ended_without_promise = True
             return
-        if not self.clocks:
+        if self.status not in ("resolved", "closed", "cancelled"):
+            for clock in self.clocks:
+                if (
+                    clock.kind == "resolution"
+                    and clock.phase == "stopped"
+                    and not clock.ended_without_promise
+                ):
+                    clock.add(EventType.RESUME, at)
+        self.switch(line, at)
+        late = [
+            kind
+            for kind in KINDS
+            if all(
+                c.kind != kind or (c.phase == "cancelled" and c.ended_without_promise)
+                for c in self.clocks
+            )
+        ]
+        if late and not retroactive:  # a service or type change: from the change on
             if self.status in ("resolved", "closed", "cancelled"):
                 return
-            self.clocks = [_started(line, kind, at) for kind in KINDS]
-            if self.status == "waiting_for_customer":
-                self.clocks[1].add(EventType.PAUSE, at)
+            for kind in late:
+                clock = _started(line, kind, at)
+                clock.cycle = self._next_cycle(kind)
+                if kind == "resolution" and self.status == "waiting_for_customer":
+                    clock.add(EventType.PAUSE, at)
+                self.clocks.append(clock)
             return
-        self.switch(line, at)
+        for kind in late:
+            self.clocks.append(self._retroactive(line, kind, at))
+
+    def _next_cycle(self, kind: str) -> int:
+        return max((c.cycle for c in self.clocks if c.kind == kind), default=-1) + 1
+
+    def _state(self, clock: ReplayedClock, at: datetime) -> ClockState:
+        if self.calendars is None:
+            raise LookupError("replaying a change to no promise needs the calendars")
+        calendar = self.calendars[clock.line.calendar_id]
+        return evaluate(calendar, clock.target_minutes, clock.events, at).state
+
+    def _retroactive(self, line: PromiseLine, kind: str, at: datetime) -> ReplayedClock:
+        target = _target(line, kind)
+        events = retroactive_events(kind, self.received_at, self.changes, self.first_reply, at)
+        clock = ReplayedClock(kind, line, target, [], "running", target)
+        clock.cycle = self._next_cycle(kind)
+        for event, moment, _ in events:
+            clock.add(event, moment)
+        return clock
 
     def switch(self, line: PromiseLine, at: datetime) -> None:
         for clock in self.clocks:
@@ -207,16 +275,23 @@ class _Ticket:
 
 
 def replay(
-    history: History, lines: Iterable[PromiseLine], families: Mapping[int, str]
+    history: History,
+    lines: Iterable[PromiseLine],
+    families: Mapping[int, str],
+    calendars: Mapping[int, Calendar] | None = None,
 ) -> list[ReplayedClock]:
     """The response and resolution clocks the ticket would have had under ``lines``
-    (empty: no promise). ``families`` maps service ids to their family."""
-    return replay_with(history, LineFinder(lines, families))
+    (empty: no promise), in the order the tracker starts them. ``families`` maps service ids
+    to their family; ``calendars`` (by id) decide whether a clock a change leaves without a
+    line was already past due (needed only when a history has such a change)."""
+    return replay_with(history, LineFinder(lines, families), calendars)
 
 
-def replay_with(history: History, finder: LineFinder) -> list[ReplayedClock]:
+def replay_with(
+    history: History, finder: LineFinder, calendars: Mapping[int, Calendar] | None = None
+) -> list[ReplayedClock]:
     """`replay` with the lines' finder shared over many tickets (a what-if's whole window)."""
-    ticket = _Ticket(history, finder)
+    ticket = _Ticket(history, finder, calendars)
     for step in history.steps:
         if step.kind == "reply":
             ticket.reply(step.at)

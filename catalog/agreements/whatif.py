@@ -90,8 +90,9 @@ def replayed_outcomes(
     now: datetime,
 ) -> tuple[PromiseLine | None, dict[str, str], dict[str, datetime | None]]:
     """The line the ticket starts on under ``lines``, and per kind its outcome and due
-    instant as of ``now`` (a running clock past its due instant is breached, as live)."""
-    clocks = replay(history, lines, families)
+    instant as of ``now`` (a running clock past its due instant is breached, as live). A kind
+    started again after a change without a promise: its last clock carries the outcome."""
+    clocks = replay(history, lines, families, calendars)
     outcomes = {kind: "no_promise" for kind in KINDS}
     dues: dict[str, datetime | None] = {kind: None for kind in KINDS}
     for clock in clocks:
@@ -154,7 +155,7 @@ def compare(
     changes: list[Change] = []
     slot = {"met": 0, "breached": 1}
     for case in cases:
-        clocks = replay_with(case.history, finder)
+        clocks = replay_with(case.history, finder, calendars)
         replayed = dict.fromkeys(KINDS, "no_promise")
         for clock in clocks:
             replayed[clock.kind] = judged(clock, calendars[clock.line.calendar_id], now)

@@ -226,7 +226,11 @@ def _end_leg(
         raise Conflict(f"That escalation is {leg.status} already.", code="escalation_closed")
     now = utcnow()
     leg.status, leg.ended_at = status, now
-    tracking.stop_supplier_clocks(sess, ticket, leg.id, now, why)
+    if status == "withdrawn":
+        # Not the supplier's doing: its clocks are cancelled unless already breached.
+        tracking.withdraw_supplier_clocks(sess, ticket, leg.id, now)
+    else:
+        tracking.stop_supplier_clocks(sess, ticket, leg.id, now, why)
     before = ticket.status
     if before == Status.ESCALATED_TO_SUPPLIER.value:
         ticket.status = Status.IN_PROGRESS.value  # back to the desk group

@@ -177,7 +177,7 @@ def value_words(name: str, value: Any, names: Names) -> str:
 
 
 def change_lines(changes: dict[str, Any], names: Names) -> list[str]:
-    """"status: new → in progress", one line per changed field."""
+    """ "status: new → in progress", one line per changed field."""
     lines = []
     for name, change in changes.items():
         what = label(FIELD_LABELS, name)
@@ -271,7 +271,12 @@ def describe_event(ev: TicketEvent, names: Names) -> tuple[str, list[str]]:
     if kind in ("sla_warning", "sla_breach"):
         clock = label(CLOCK_KIND_LABELS, data.get("clock"))
         if kind == "sla_warning":
-            return _("SLA warning: the %(clock)s clock is close to its target", clock=clock), []
+            # A warning noticed only after its clock breached or ended is recorded, not told.
+            untold = [_("not told: the clock had breached or ended by then")]
+            return (
+                _("SLA warning: the %(clock)s clock is close to its target", clock=clock),
+                untold if data.get("notified") is False else [],
+            )
         return _("SLA breach: the %(clock)s clock missed its target", clock=clock), []
     if kind == "attachment_added":
         lines = [_("internal: the customer does not see it")] if data.get("internal") else []
@@ -365,9 +370,7 @@ def changes_since(
 ) -> list[str]:
     """Who changed what since the page was rendered (events after `seen_event_id` that the
     user may read), one sentence each: what a stale form tells its author."""
-    events = [
-        ev for ev in sess.scalars(queries.events_of(user, ticket)) if ev.id > seen_event_id
-    ]
+    events = [ev for ev in sess.scalars(queries.events_of(user, ticket)) if ev.id > seen_event_id]
     names = load_names(sess, events, locale)
     out = []
     for ev in events:
@@ -383,14 +386,12 @@ def changes_since(
 
 
 def time_split_words(split: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """"Where the time went" as (holder, business time in words) rows."""
+    """ "Where the time went" as (holder, business time in words) rows."""
     if not split:
         return []
     rows = [(_("desk"), business_minutes_words(split["desk_seconds"] // 60))]
     for supplier, seconds in sorted((split.get("by_supplier") or {}).items()):
-        rows.append(
-            (_("supplier %(name)s", name=supplier), business_minutes_words(seconds // 60))
-        )
+        rows.append((_("supplier %(name)s", name=supplier), business_minutes_words(seconds // 60)))
     if not split.get("by_supplier"):
         rows.append((_("suppliers"), business_minutes_words(split["supplier_seconds"] // 60)))
     rows.append((_("customer (waiting)"), business_minutes_words(split["customer_seconds"] // 60)))

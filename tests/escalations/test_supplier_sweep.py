@@ -161,14 +161,19 @@ def test_a_scheduler_that_was_down_records_the_true_breach_instant_once(api, wor
     assert breaches == 3  # customer response, supplier response, supplier resolution
     assert run_sweep(app, local("2026-11-24 12:01")) == (0, 0)
     supplier = [a for a in alerts(app, tid) if a[1] == leg]
+    # The missed warnings are recorded with their true instants too, but told to nobody:
+    # after a breach only the breach goes out (SLA.md).
     assert supplier == [
+        ("supplier_response", leg, "warning", "2026-11-23T08:48Z"),
         ("supplier_response", leg, "breach", "2026-11-23T09:00Z"),
+        ("supplier_resolution", leg, "warning", "2026-11-24T06:24Z"),
         ("supplier_resolution", leg, "breach", "2026-11-24T08:00Z"),
     ]
     assert sorted(mails(app, tid, "supplier_resolution")) == [
         ("sla_breach", A_CONTACT),
         ("sla_breach", GROUP_EMAIL),
     ]
+    assert not [m for m in mails(app, tid) if m[0] == "sla_warning"]
 
 
 def test_ended_legs_raise_nothing_and_the_next_supplier_gets_its_own_mail(api, world, app):

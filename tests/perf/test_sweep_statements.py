@@ -81,7 +81,8 @@ def file_assigned(world: World, at: datetime, count: int) -> list[int]:
 def test_a_tick_with_nothing_due_costs_the_same_for_6_clocks_as_for_200(app, world):
     # Old history: breached, recorded, then resolved (stopped and breached for good).
     old = file_assigned(world, hel(2026, 11, 23, 9), 1)
-    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(0, 2)
+    # (Each breach comes with its missed warning, recorded and told to nobody.)
+    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(2, 2, silent=2)
     world.patch(old[0], hel(2026, 11, 24, 13), status="resolved")
     file_assigned(world, hel(2026, 11, 25, 9), 2)  # running: response warns at 10:36
     quiet = hel(2026, 11, 25, 9, 30)
@@ -89,7 +90,7 @@ def test_a_tick_with_nothing_due_costs_the_same_for_6_clocks_as_for_200(app, wor
     assert small == SweepResult(0, 0)
 
     more_old = file_assigned(world, hel(2026, 11, 23, 9), 49)
-    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(0, 98)
+    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(98, 98, silent=98)
     for tid in more_old:
         world.patch(tid, hel(2026, 11, 24, 13), status="resolved")
     file_assigned(world, hel(2026, 11, 25, 9), 48)
@@ -103,10 +104,10 @@ def test_a_tick_with_nothing_due_costs_the_same_for_6_clocks_as_for_200(app, wor
 def test_k_breaches_cost_a_few_statements_per_batch_not_per_clock(app, world):
     file_assigned(world, hel(2026, 11, 25, 9), 2)  # responses due 11:00
     two, for_two = counted(app, lambda: run_sweep(app, hel(2026, 11, 25, 11, 1)))
-    assert two == SweepResult(0, 2)
+    assert two == SweepResult(2, 2, silent=2)  # with the warnings missed before them
     file_assigned(world, hel(2026, 11, 26, 9), 40)  # and the first two's resolutions: Thu 09:00
     forty, for_forty = counted(app, lambda: run_sweep(app, hel(2026, 11, 26, 11, 1)))
-    assert forty == SweepResult(0, 42)
+    assert forty == SweepResult(42, 42, silent=42)
     # Select, alerts, tickets, account managers, events, e-mails, clocks (and SQLite's BEGIN).
     assert for_forty == for_two <= 8
 
@@ -118,7 +119,11 @@ def test_a_backlog_larger_than_a_batch_waits_a_minute_a_batch(app, world, monkey
     for minute in (1, 2, 3):
         result, cost = counted(app, lambda m=minute: run_sweep(app, hel(2026, 11, 25, 11, m)))
         costs.append((result, cost))
-    assert [r for r, _ in costs] == [SweepResult(0, 4), SweepResult(0, 1), SweepResult(0, 0)]
+    assert [r for r, _ in costs] == [
+        SweepResult(4, 4, silent=4),
+        SweepResult(1, 1, silent=1),
+        SweepResult(0, 0),
+    ]
     assert costs[0][1] == costs[1][1] and costs[2][1] <= 2
 
 
@@ -127,10 +132,10 @@ def test_a_backlog_larger_than_a_batch_waits_a_minute_a_batch(app, world, monkey
 
 def test_a_recorded_breach_is_not_selected_again(app, world):
     tid = file_assigned(world, hel(2026, 11, 23, 9), 1)[0]
-    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(0, 2)
-    assert schedule(app, tid) == {"response": (None, 2), "resolution": (None, 2)}
+    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(2, 2, silent=2)
+    assert schedule(app, tid) == {"response": (None, 3), "resolution": (None, 3)}
     world.patch(tid, hel(2026, 11, 24, 13), status="resolved")  # stopped, breached for good
-    assert schedule(app, tid) == {"response": (None, 2), "resolution": (None, 2)}
+    assert schedule(app, tid) == {"response": (None, 3), "resolution": (None, 3)}
     with frozen_now(hel(2030, 1, 1)), db.unit_of_work(app) as sess:
         assert due_clocks(sess, hel(2030, 1, 1)) == []
 
@@ -163,10 +168,12 @@ def test_a_clock_that_stops_after_its_due_instant_unswept_keeps_its_true_breach_
 ):
     tid = file_assigned(world, hel(2026, 11, 23, 9), 1)[0]
     world.comment(tid, hel(2026, 11, 23, 13))  # the response was due at 11:00; no sweep ran
-    assert schedule(app, tid)["response"] == ("2026-11-23T09:00:00Z", 0)
-    assert run_sweep(app, hel(2026, 11, 23, 13, 1)) == SweepResult(0, 1)
-    assert schedule(app, tid)["response"] == (None, 2)
+    # First its missed warning (10:36), then its breach: both still to record.
+    assert schedule(app, tid)["response"] == ("2026-11-23T08:36:00Z", 0)
+    assert run_sweep(app, hel(2026, 11, 23, 13, 1)) == SweepResult(1, 1, silent=1)
+    assert schedule(app, tid)["response"] == (None, 3)
     explained = world.explain(tid, hel(2026, 11, 23, 13, 2))
     assert [(a["kind"], a["at"]) for a in clock(explained, "response")["alerts"]] == [
-        ("breach", "2026-11-23T09:00:00Z")
+        ("warning", "2026-11-23T08:36:00Z"),
+        ("breach", "2026-11-23T09:00:00Z"),
     ]

@@ -101,14 +101,70 @@ def test_sweep_records_one_warning_and_one_breach_per_clock_at_their_true_instan
 
 
 def test_the_first_sweep_after_downtime_records_breaches_at_their_due_instants(app, world):
+    """SLA.md: a warning missed while the scheduler was down is recorded with its true
+    instant, but after a breach only the breach notification goes out."""
     tid = assigned_ticket(world, hel(2026, 11, 23, 9))["id"]
-    assert run_sweep(app, hel(2026, 11, 30, 12)) == SweepResult(0, 2)
+    assert run_sweep(app, hel(2026, 11, 30, 12)) == SweepResult(2, 2, silent=2)
     assert alerts(app, tid) == {
+        ("response", 0, "warning"): "2026-11-23T08:36:00Z",
         ("response", 0, "breach"): "2026-11-23T09:00:00Z",
+        ("resolution", 0, "warning"): "2026-11-23T13:24:00Z",
         ("resolution", 0, "breach"): "2026-11-24T07:00:00Z",
     }
-    # A warning after the breach tells nobody anything: none is recorded late.
+    assert sorted({m.kind for m in outbox(app, ticket_id=tid) if m.kind.startswith("sla_")}) == [
+        "sla_breach"
+    ]
     assert run_sweep(app, hel(2026, 11, 30, 12, 1)) == SweepResult(0, 0)
+    # The explanation says which warning was recorded late and that it was not told.
+    explained = world.explain(tid, hel(2026, 11, 30, 12, 1))
+    assert [
+        (a["kind"], a["at"], a["recorded_at"], a["late"], a["notified"])
+        for a in clock(explained, "response")["alerts"]
+    ] == [
+        ("warning", "2026-11-23T08:36:00Z", "2026-11-30T10:00:00Z", True, False),
+        ("breach", "2026-11-23T09:00:00Z", "2026-11-30T10:00:00Z", True, True),
+    ]
+    events = world.call("GET", f"/api/v1/tickets/{tid}/events", hel(2026, 11, 30, 13)).get_json()
+    assert [(e["kind"], e["data"]["clock"], e["data"]["notified"]) for e in events
+            if e["kind"].startswith("sla_")] == [
+        ("sla_warning", "response", False),
+        ("sla_breach", "response", True),
+        ("sla_warning", "resolution", False),
+        ("sla_breach", "resolution", True),
+    ]
+
+
+def test_a_warning_missed_while_the_scheduler_was_down_is_told_if_the_clock_has_not_breached(
+    app, world
+):
+    """The scheduler was down from 10:30 to 10:50: the response warning (10:36) is recorded at
+    its true instant when it comes back, and told, since the clock is due only at 11:00."""
+    tid = assigned_ticket(world, hel(2026, 11, 23, 9))["id"]
+    assert run_sweep(app, hel(2026, 11, 23, 10, 30)) == SweepResult(0, 0)
+    assert run_sweep(app, hel(2026, 11, 23, 10, 50)) == SweepResult(1, 0)
+    assert alerts(app, tid) == {("response", 0, "warning"): "2026-11-23T08:36:00Z"}
+    told = outbox(app, ticket_id=tid, kind="sla_warning")
+    assert {m.recipient for m in told} == {GROUP_EMAIL, world.agent.email}
+    warning = clock(world.explain(tid, hel(2026, 11, 23, 10, 51)), "response")["alerts"][0]
+    assert (warning["recorded_at"], warning["late"], warning["notified"]) == (
+        "2026-11-23T08:50:00Z", True, True
+    )
+
+
+def test_a_warning_of_a_clock_that_ended_before_the_sweep_noticed_is_recorded_untold(app, world):
+    """The response warned at 10:36 and the desk replied at 10:40, before the scheduler came
+    back: the warning is history (recorded at 10:36), but nobody needs a warning now."""
+    tid = assigned_ticket(world, hel(2026, 11, 23, 9))["id"]
+    world.comment(tid, hel(2026, 11, 23, 10, 40))
+    assert run_sweep(app, hel(2026, 11, 23, 10, 45)) == SweepResult(1, 0, silent=1)
+    assert alerts(app, tid) == {("response", 0, "warning"): "2026-11-23T08:36:00Z"}
+    assert outbox(app, ticket_id=tid, kind="sla_warning") == []
+    # On time: a sweep every minute records and tells it (10:37).
+    ontime = assigned_ticket(world, hel(2026, 11, 23, 9))["id"]
+    assert run_sweep(app, hel(2026, 11, 23, 10, 37)) == SweepResult(1, 0)
+    assert outbox(app, ticket_id=ontime, kind="sla_warning")
+    warning = clock(world.explain(ontime, hel(2026, 11, 23, 10, 38)), "response")["alerts"][0]
+    assert (warning["late"], warning["notified"]) == (False, True)
 
 
 def test_a_clock_that_stopped_late_while_no_scheduler_ran_is_breached_at_its_true_instant(
@@ -121,10 +177,12 @@ def test_a_clock_that_stopped_late_while_no_scheduler_ran_is_breached_at_its_tru
     world.comment(ontime, hel(2026, 11, 23, 10))
     world.patch(ontime, hel(2026, 11, 23, 12), status="resolved")
 
-    # The scheduler comes back on Friday.
-    assert run_sweep(app, hel(2026, 11, 27, 8)) == SweepResult(0, 2)
+    # The scheduler comes back on Friday: the warnings are history too, told to nobody.
+    assert run_sweep(app, hel(2026, 11, 27, 8)) == SweepResult(2, 2, silent=2)
     assert alerts(app, tid) == {
+        ("response", 0, "warning"): "2026-11-23T08:36:00Z",
         ("response", 0, "breach"): "2026-11-23T09:00:00Z",
+        ("resolution", 0, "warning"): "2026-11-23T13:24:00Z",
         ("resolution", 0, "breach"): "2026-11-24T07:00:00Z",
     }
     assert alerts(app, ontime) == {}
@@ -149,11 +207,15 @@ def test_paused_met_and_cancelled_clocks_raise_nothing(app, world):
 def test_a_reopened_clock_that_breaches_again_is_not_recorded_twice(app, world):
     tid = assigned_ticket(world, hel(2026, 11, 23, 9))["id"]
     world.comment(tid, hel(2026, 11, 23, 9, 30))
-    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(0, 1)  # resolution: Tue 09:00
+    # The resolution warned Mon 13:24 and breached Tue 09:00; the warning is told to nobody.
+    assert run_sweep(app, hel(2026, 11, 24, 12)) == SweepResult(1, 1, silent=1)
     world.patch(tid, hel(2026, 11, 24, 13), status="resolved")
     world.patch(tid, hel(2026, 11, 25, 9), who="requester", status="in_progress")
     assert run_sweep(app, hel(2026, 11, 26, 12)) == SweepResult(0, 0)
-    assert alerts(app, tid) == {("resolution", 0, "breach"): "2026-11-24T07:00:00Z"}
+    assert alerts(app, tid) == {
+        ("resolution", 0, "warning"): "2026-11-23T13:24:00Z",
+        ("resolution", 0, "breach"): "2026-11-24T07:00:00Z",
+    }
 
 
 def test_update_cycles_are_swept_each_on_its_own(app, world):
@@ -162,9 +224,11 @@ def test_update_cycles_are_swept_each_on_its_own(app, world):
     world.comment(tid, hel(2026, 11, 23, 9, 10), who="requester")  # cycle 1: due 13:10
     world.comment(tid, hel(2026, 11, 23, 14))  # late: cycle 1 breached
     world.comment(tid, hel(2026, 11, 23, 14, 10), who="requester")  # cycle 2: due Tue 10:10
-    assert run_sweep(app, hel(2026, 11, 23, 15, 30)) == SweepResult(1, 1)
+    # Cycle 1 warned at 12:22 and ended late at 14:00: its warning is recorded, untold.
+    assert run_sweep(app, hel(2026, 11, 23, 15, 30)) == SweepResult(2, 1, silent=1)
     assert run_sweep(app, hel(2026, 11, 24, 9, 30)) == SweepResult(1, 1)
     assert alerts(app, tid) == {
+        ("update", 1, "warning"): "2026-11-23T10:22:00Z",  # 192 minutes from 09:10
         ("update", 1, "breach"): "2026-11-23T11:10:00Z",  # 240 minutes from 09:10
         ("update", 2, "warning"): "2026-11-24T07:22:00Z",  # 192 minutes from 14:10
         ("resolution", 0, "warning"): "2026-11-23T13:24:00Z",

@@ -270,13 +270,23 @@ def test_a_priority_without_a_promise_line_has_no_clock_and_says_so(world):
     assert world.get(ticket["id"], hel(2026, 11, 23, 11))["sla"]["clocks"] == []
 
 
-def test_a_ticket_given_a_promised_priority_later_gets_its_clocks_from_then(world):
+def test_a_ticket_given_a_promised_priority_later_gets_its_clocks_from_its_receipt(world):
+    """SLA.md: from a priority without a promise to one with, the clocks start retroactively
+    at the received time (Mon 09:00), as if the ticket had had that priority from the start."""
     ticket = world.file(hel(2026, 11, 23, 9), **P4)
     changed = world.patch(ticket["id"], hel(2026, 11, 23, 10), **P3)
     assert changed["sla"]["no_promise"] is False
-    # The tracker starts them at the change ("a promise applies from now").
-    assert clock(changed, "response")["due_at"] == "2026-11-23T10:00:00Z"  # Mon 12:00
-    assert clock(changed, "resolution")["elapsed_seconds"] == 0
+    assert clock(changed, "response")["due_at"] == "2026-11-23T09:00:00Z"  # Mon 11:00
+    assert clock(changed, "response")["elapsed_seconds"] == 3600
+    assert clock(changed, "resolution")["due_at"] == "2026-11-24T07:00:00Z"  # Tue 09:00
+    assert clock(changed, "resolution")["elapsed_seconds"] == 3600
+    explained = clock(world.explain(ticket["id"], hel(2026, 11, 23, 10)), "resolution")
+    assert explained["retroactive"] is True
+    assert explained["start_reason"] == "started retroactively at the received time"
+    assert explained["events"][0]["at"] == "2026-11-23T07:00:00Z"
+    assert explained["intervals"] == [
+        {"start": "2026-11-23T07:00:00Z", "end": "2026-11-23T08:00:00Z"}
+    ]
 
 
 # --- the update clock -------------------------------------------------------------------------

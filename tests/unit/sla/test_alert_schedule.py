@@ -2,11 +2,11 @@
 
 The main property replays generated clock histories through the real clock engine: the row is
 re-evaluated at each event (as `sla.tracking` does), and two schedulers sweep it at the same
-ticks. The reference is the former sweep: every tick it asks each clock, from its cached state
-and the alerts table, for a due warning (running, warning <= now <= due) or breach (running past
-due, or cached breached with breach <= now). The new one looks only at clocks whose
-`next_alert_at <= now` and decides from the row's bits. Both must record the same alerts, at the
-same true instants, on the same tick.
+ticks. The reference asks every clock each tick, from its cached state and the alerts table, for
+a due warning (not cancelled, warning instant reached by now: recorded however late, SLA.md) or
+breach (running past due, or cached breached with breach <= now). The indexed sweep looks only at
+clocks whose `next_alert_at <= now` and decides from the row's bits. Both must record the same
+alerts, at the same true instants, on the same tick.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sla.alert_schedule import (
     alert_bit,
     alerts_due,
     next_alert_at,
+    tells,
 )
 from sla.calendar import Calendar
 from sla.clock import ClockEvent, ClockResult, EventType, evaluate
@@ -56,27 +57,46 @@ def test_a_running_clock_is_due_at_its_warning_then_at_its_due_instant_then_neve
     assert next_alert_at(replace(clock, recorded=WARNING | BREACH)) is None
 
 
-def test_a_sweep_that_comes_after_the_due_instant_records_the_breach_and_no_late_warning():
+def test_a_sweep_after_the_due_instant_records_the_missed_warning_and_tells_only_the_breach():
     clock = AlertInputs("running", warning_at=at(80), due_at=at(100), breach_at=None)
-    assert alerts_due(clock, at(500)) == (("breach", at(100)),)
-    assert next_alert_at(replace(clock, recorded=BREACH)) is None
-    # Nor after a recorded breach that a raised target lifted: after a breach, only the breach.
+    assert alerts_due(clock, at(500)) == (("warning", at(80)), ("breach", at(100)))
+    assert (tells(clock, "warning", at(500)), tells(clock, "breach", at(500))) == (False, True)
+    assert next_alert_at(replace(clock, recorded=WARNING | BREACH)) is None
+    # Nothing after a recorded breach, even a warning a raised target moved later.
     lifted = AlertInputs("running", at(200), at(300), None, recorded=BREACH)
     assert (next_alert_at(lifted), alerts_due(lifted, at(250))) == (None, ())
 
 
+def test_a_warning_missed_before_the_due_instant_is_recorded_late_and_told():
+    clock = AlertInputs("running", warning_at=at(80), due_at=at(100), breach_at=None)
+    assert alerts_due(clock, at(95)) == (("warning", at(80)),)
+    assert tells(clock, "warning", at(95)) and tells(clock, "warning", at(100))
+
+
 def test_a_clock_breached_before_it_stopped_is_recorded_at_its_true_instant_however_late():
     clock = AlertInputs("breached", warning_at=at(80), due_at=at(100), breach_at=at(100))
-    assert next_alert_at(clock) == at(100)
-    assert alerts_due(clock, at(100_000)) == (("breach", at(100)),)
+    assert next_alert_at(clock) == at(80)
+    assert alerts_due(clock, at(100_000)) == (("warning", at(80)), ("breach", at(100)))
+    assert not tells(clock, "warning", at(100_000))
+    assert next_alert_at(replace(clock, recorded=WARNING)) == at(100)
     assert next_alert_at(replace(clock, recorded=BREACH)) is None
 
 
-def test_paused_met_and_cancelled_clocks_have_nothing_left():
-    for state in ("paused", "met", "cancelled"):
-        clock = AlertInputs(state, warning_at=at(80), due_at=at(100), breach_at=None)
-        assert next_alert_at(clock) is None
-        assert alerts_due(clock, at(10_000)) == ()
+def test_a_paused_or_met_clock_past_its_warning_records_it_and_a_cancelled_one_nothing():
+    paused = AlertInputs("paused", warning_at=at(80), due_at=None, breach_at=None)
+    assert (next_alert_at(paused), alerts_due(paused, at(90))) == (at(80), (("warning", at(80)),))
+    assert tells(paused, "warning", at(90))  # still open, not breached: worth telling
+    met = AlertInputs("met", warning_at=at(80), due_at=at(100), breach_at=None)
+    assert alerts_due(met, at(90)) == (("warning", at(80)),)
+    assert not tells(met, "warning", at(90))  # ended: recorded, told to nobody
+    for state in ("paused", "met"):
+        warned = AlertInputs(state, at(80), at(100), None, recorded=WARNING)
+        assert (next_alert_at(warned), alerts_due(warned, at(10_000))) == (None, ())
+        quiet = AlertInputs(state, None, at(100), None)  # never reached its warning
+        assert (next_alert_at(quiet), alerts_due(quiet, at(10_000))) == (None, ())
+    cancelled = AlertInputs("cancelled", warning_at=at(80), due_at=at(100), breach_at=None)
+    assert next_alert_at(cancelled) is None
+    assert alerts_due(cancelled, at(10_000)) == ()
 
 
 def test_the_bits_are_one_per_kind():
@@ -180,10 +200,10 @@ class Reference:
     def sweep(self, r: ClockResult, now: datetime) -> list[tuple[str, datetime]]:
         state = r.state.value
         found = []
-        # After a recorded breach nothing more is told (SLA.md: only the breach goes out).
-        if (state == "running" and "warning" not in self.alerts and "breach" not in self.alerts
-                and r.warning_at is not None and r.due_at is not None
-                and r.warning_at <= now <= r.due_at):
+        # A warning reached in the clock's history is recorded with its true instant, however
+        # late; after a recorded breach nothing more is recorded.
+        if (state != "cancelled" and "warning" not in self.alerts and "breach" not in self.alerts
+                and r.warning_at is not None and r.warning_at <= now):
             found.append(("warning", r.warning_at))
         if "breach" not in self.alerts:
             if state == "running" and r.due_at is not None and r.due_at < now:

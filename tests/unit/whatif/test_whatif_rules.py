@@ -79,16 +79,38 @@ def test_replay_pauses_resumes_stops_and_reopens() -> None:
     assert replay(history, [line(7, priority="P2")], {}) == []  # no promise for P3
 
 
-def test_a_priority_change_switches_targets_or_starts_late() -> None:
+def test_a_priority_change_switches_targets_or_starts_retroactively() -> None:
     steps = (
         Step(T0 + timedelta(minutes=30), "update", {"priority": {"before": "P4", "after": "P3"}}),
     )
     history = History(1, T0, "P4", None, "incident", steps)
     clocks = replay(history, [line(7)], {})
-    assert [c.events[0].at for c in clocks] == [T0 + timedelta(minutes=30)] * 2  # late start
+    assert [c.events[0].at for c in clocks] == [T0] * 2  # from the receipt (SLA.md)
     clocks = replay(history, [line(7), line(8, "P4", 600, 6000)], {})
     assert clocks[1].events[-1].type is EventType.TARGET_CHANGE
     assert clocks[1].events[-1].target_minutes == 240
+
+
+def test_a_change_to_no_promise_cancels_or_keeps_a_breach_and_back_starts_a_new_cycle() -> None:
+    """P3 (24x7: response 60, resolution 240) at T0; P4 (no line) at +90 min: the response
+    (due +60) stays breached, the resolution is cancelled; P3 again at +120 min: only the
+    resolution starts again, from the receipt, in cycle 1."""
+
+    def priority(minutes: int, before: str, after: str) -> Step:
+        change = {"priority": {"before": before, "after": after}}
+        return Step(T0 + timedelta(minutes=minutes), "update", change)
+
+    steps = (priority(90, "P3", "P4"), priority(120, "P4", "P3"))
+    history = History(1, T0, "P3", None, "incident", steps)
+    with pytest.raises(LookupError):
+        replay(history, [line(7)], {})  # the past-due question needs the calendars
+    clocks = replay(history, [line(7)], {}, CALENDARS)
+    assert [(c.kind, c.cycle, c.phase) for c in clocks] == [
+        ("response", 0, "stopped"),
+        ("resolution", 0, "cancelled"),
+        ("resolution", 1, "running"),
+    ]
+    assert clocks[2].events[0].at == T0
 
 
 def test_compare_lists_changed_outcomes_and_tallies_per_line() -> None:
