@@ -282,6 +282,9 @@ class ListRow:
     successor: AgreementVersion | None
     #: The first version starts later: the organisation has no agreement in force yet.
     not_started: bool = False
+    #: Every version after the one in force: next year's signed one and the renewal being
+    #: negotiated for the year after, both at a glance.
+    following: tuple[AgreementVersion, ...] = ()
 
     @property
     def urgency(self) -> tuple[int, int]:
@@ -330,11 +333,24 @@ def list_rows(sess: Session, user: User, today: date) -> list[ListRow]:
             )
             rows.append(ListRow(org, None, None, False, successor))
             continue
-        successor = successor_of(sess, current)
+        following = tuple(
+            sess.scalars(
+                select(AgreementVersion)
+                .where(
+                    AgreementVersion.organisation_id == org.id,
+                    AgreementVersion.valid_from > current.valid_from,
+                    AgreementVersion.state.in_(("draft", "proposed", "signed")),
+                )
+                .order_by(AgreementVersion.valid_from, AgreementVersion.id)
+            )
+        )
+        successor = following[0] if following else None
         signed_next = successor is not None and successor.state == "signed"
         ended = current.valid_to is not None and current.valid_to < today and not signed_next
         lapse = cycle.lapse(sess, current, today)
-        rows.append(ListRow(org, current, lapse, ended, successor, current.valid_from > today))
+        rows.append(
+            ListRow(org, current, lapse, ended, successor, current.valid_from > today, following)
+        )
     rows.sort(key=lambda r: (r.urgency, r.organisation.name.casefold(), r.organisation.id))
     return rows
 

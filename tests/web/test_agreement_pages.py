@@ -219,6 +219,38 @@ def test_the_list_shows_the_successor_being_negotiated(
     assert "ehdotettu" in text_of(resp)
 
 
+def test_the_list_shows_next_years_signed_version_and_the_renewal_after_it(
+    world: AgreementWorld, browser_for: Any, rd: Any, make: Any
+) -> None:
+    """The demo's picture: in force this year, signed for next, the year after negotiated."""
+    assert world.version.valid_to is not None
+    following = signed_version(
+        make,
+        world.org,
+        [world.wilma, world.archive],
+        world.calendar,
+        world.version.valid_to.replace(year=world.version.valid_to.year + 1),
+    )
+    make.sess.commit()
+    b = browser_for(world.manager)
+    act(b, following.id, "draft")
+    draft = versions(rd, world.org)[-1]
+    assert draft.valid_from.year == following.valid_from.year + 1
+    resp = b.get("/desk/agreements")
+    row = re.search(
+        r"<tr[^>]*>\s*<th[^>]*>[^<]*" + re.escape(world.org.name) + r".*?</tr>",
+        resp.get_data(as_text=True),
+        re.S,
+    )
+    assert row is not None
+    cells = row.group(0)
+    assert cells.index(f'href="/desk/agreements/{following.id}"') < cells.index(
+        f'href="/desk/agreements/{draft.id}"'
+    )
+    assert "agr-state-signed" in cells and "agr-state-draft" in cells
+    assert "Jatkuu" in text_of(resp)  # no lapse: next year is signed
+
+
 # --- the version page and its actions --------------------------------------------------------
 
 
