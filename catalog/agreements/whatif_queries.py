@@ -234,11 +234,12 @@ def what_if(
     ).all()
     steps = histories(sess, ids)
     actual: dict[int, dict[str, str]] = defaultdict(dict)
-    clocks = select(*_CLOCK_COLUMNS).where(
-        SlaClock.ticket_id.in_(ids),
-        SlaClock.kind.in_(KINDS),
-        SlaClock.leg == 0,
-        SlaClock.cycle == 0,
+    # A kind whose clocks were cancelled (a priority without a promise) and started again
+    # has later cycles: the last one carries its outcome, as in the replay.
+    clocks = (
+        select(*_CLOCK_COLUMNS)
+        .where(SlaClock.ticket_id.in_(ids), SlaClock.kind.in_(KINDS), SlaClock.leg == 0)
+        .order_by(SlaClock.cycle)
     )
     for ticket_id, kind, *clock in rows(clocks):
         actual[ticket_id][kind] = _actual(kind, *clock, now)

@@ -149,3 +149,23 @@ def test_months_widen_the_window(world: Any) -> None:
     three = world.call("GET", url, NOW, "admin").get_json()
     assert (one["tickets"], three["tickets"]) == (1, 2)
     assert three["first_day"] == "2026-09-01"
+
+
+def test_a_ticket_whose_clocks_started_again_is_judged_by_its_last_clock(world: Any) -> None:
+    """P3 -> P4 cancels the clocks ("no promise for P4"); P4 -> P3 starts a new cycle from the
+    received time. What happened is the new cycle's outcome, and the replay under the
+    ticket's own version agrees with it: no change."""
+    tid = world.file(hel(2026, 11, 2, 9))["id"]
+    world.patch(tid, hel(2026, 11, 2, 9, 10), priority="P4", priority_reason="ei kiireellinen")
+    world.patch(tid, hel(2026, 11, 2, 9, 20), priority="P3", priority_reason="sittenkin")
+    world.comment(tid, hel(2026, 11, 2, 9, 30))
+    world.patch(tid, hel(2026, 11, 2, 12), status="resolved")
+    clocks = world.call("GET", f"/api/v1/tickets/{tid}/sla", NOW).get_json()["clocks"]
+    assert {(c["kind"], c["cycle"]) for c in clocks if c["kind"] != "update"} >= {
+        ("response", 1),
+        ("resolution", 1),
+    }
+    body = _get(world, world.version["id"]).get_json()
+    assert body["changes"] == []
+    by_line = {(r["scope"], r["priority"], r["kind"]): r for r in body["lines"]}
+    assert by_line[("agreement default", "P3", "response")]["actual"]["met"] == 1
