@@ -16,10 +16,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from flask import Flask
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -36,7 +34,7 @@ from catalog.organisations.models import Organisation
 from servicedesk.db import upsert_insert, utcnow
 from servicedesk.notifications.messages import LOCALES
 from servicedesk.notifications.operations import enqueue
-from servicedesk.notifications.render import TEMPLATES, Rendered, gettext_for
+from servicedesk.notifications.render import Rendered, gettext_for, render_parts
 from servicedesk.notifications.ticket_mail import mail_settings
 from servicedesk.reports.monthly import Recipient, organisation_name, recipients_of
 
@@ -55,29 +53,11 @@ class Sent:
     recipients: int
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_mail(facts: ReminderFacts, locale: str) -> Rendered:
     """Subject, text part and HTML part of a reminder in `locale`."""
     locale = locale if locale in LOCALES else "fi"
     words = reminder_text(gettext_for(locale), facts, locale)
-    context = {"m": words, "lang": locale}
-    env = _environment()
-    return Rendered(
-        subject=words.subject,
-        text=env.get_template("agreement_reminder.txt").render(context),
-        html=env.get_template("agreement_reminder.html").render(context),
-    )
+    return render_parts("agreement_reminder", words.subject, {"m": words, "lang": locale})
 
 
 def agreement_link(public_url: str, version_id: int, *, desk: bool) -> str:

@@ -69,14 +69,20 @@ def clock_label(kind: str, locale: str) -> str:
     return clock_name(gettext_for(locale), kind)
 
 
+def render_parts(template: str, subject: str, context: dict[str, object]) -> Rendered:
+    """The text and HTML parts of the mail template `template` (`<template>.txt`/`.html`
+    beside `_layout.html`), one environment for every mail the service writes."""
+    env = _environment()
+    return Rendered(
+        subject=subject,
+        text=env.get_template(f"{template}.txt").render(context),
+        html=env.get_template(f"{template}.html").render(context),
+    )
+
+
 def render(template: Template, locale: str, facts: MailFacts) -> Rendered:
     """The subject (with the ticket tag), the text part and the HTML part."""
     locale = locale if locale in LOCALES else "fi"
     words = text_for(template, gettext_for(locale), facts)
-    env = _environment()
     context = {"m": words, "lang": locale, "number": facts.number, "title": facts.title}
-    return Rendered(
-        subject=f"[{facts.number}] {words.subject}",
-        text=env.get_template("ticket.txt").render(context),
-        html=env.get_template("ticket.html").render(context),
-    )
+    return render_parts("ticket", f"[{facts.number}] {words.subject}", context)

@@ -25,11 +25,9 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal
 
 from flask import Flask
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -40,7 +38,7 @@ from servicedesk.enums import Role
 from servicedesk.notifications.messages import LOCALES
 from servicedesk.notifications.models import OutboxAttachment
 from servicedesk.notifications.operations import enqueue
-from servicedesk.notifications.render import TEMPLATES, Rendered, gettext_for
+from servicedesk.notifications.render import Rendered, gettext_for, render_parts
 from servicedesk.notifications.ticket_mail import mail_settings
 from servicedesk.reports.models import ReportDelivery
 from servicedesk.reports.monthly_schedule import due_month
@@ -155,29 +153,11 @@ def report_link(public_url: str, organisation_id: int, month: str, *, desk: bool
     return f"{public_url}/portal/report?period={month}"
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_mail(facts: MonthlyFacts, locale: str) -> Rendered:
     """Subject, text part and HTML part of the monthly mail in `locale`."""
     locale = locale if locale in LOCALES else "fi"
     words = monthly_text(gettext_for(locale), facts, locale)
-    context = {"m": words, "lang": locale}
-    env = _environment()
-    return Rendered(
-        subject=words.subject,
-        text=env.get_template("monthly_report.txt").render(context),
-        html=env.get_template("monthly_report.html").render(context),
-    )
+    return render_parts("monthly_report", words.subject, {"m": words, "lang": locale})
 
 
 def deliver_organisation(
