@@ -56,8 +56,8 @@ _FACTS = """
         WHEN c.state = 'breached' THEN COALESCE(c.stopped_at, c.breach_at)
         WHEN c.state = 'running' THEN GREATEST(c.due_at, c.evaluated_at)
       END AS at
-    FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id
-    WHERE t.organisation_id = :org AND t.received_at < :end
+    FROM sla_clocks c
+    WHERE c.organisation_id = :org
       AND c.leg = 0 AND c.kind IN ('response', 'resolution', 'update')
       AND c.state <> 'cancelled'
       AND ((c.stopped_at >= :start AND c.stopped_at < :end)

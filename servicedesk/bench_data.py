@@ -618,7 +618,7 @@ class Generator:
         rated = rating(self.seed, tid, resolved_at, closed_at, now) if resolved_at else None
         sla_due_at = None
         for c in clocks:
-            row, alerts = self._clock_rows(tid, c, cal)
+            row, alerts = self._clock_rows(tid, offer.organisation_id, c, cal)
             out.clocks.append(row)
             for a in alerts:
                 out.alerts.append(a)
@@ -684,7 +684,7 @@ class Generator:
         s.open_tickets += status in OPEN_STATUSES
 
     def _clock_rows(
-        self, ticket_id: int, c: _Clock, cal: Calendar | None
+        self, ticket_id: int, organisation_id: int, c: _Clock, cal: Calendar | None
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The clock row with its cached evaluation as of its last event (what
         `sla.tracking._refresh` stores), and the alerts the sweep has recorded by now."""
@@ -699,6 +699,7 @@ class Generator:
         row: dict[str, Any] = {
             "id": cid,
             "ticket_id": ticket_id,
+            "organisation_id": organisation_id,
             "kind": c.kind,
             "cycle": 0,
             "leg": 0,

@@ -240,7 +240,7 @@ def _new_clock(
     cycle: int = 0,
 ) -> SlaClock:
     clock = _started_clock(sess, promise, kind, at, why, cycle)
-    clock.ticket_id = ticket.id
+    clock.ticket_id, clock.organisation_id = ticket.id, ticket.organisation_id
     sess.add(clock)
     _started(sess, ticket, clock)
     return clock
@@ -294,7 +294,7 @@ def clocks_at_receipt(
 def on_received(sess: Session, ticket: Ticket, clocks: list[SlaClock]) -> None:
     """The new ticket (just inserted) takes the clocks of `clocks_at_receipt`."""
     for clock in clocks:
-        clock.ticket_id = ticket.id
+        clock.ticket_id, clock.organisation_id = ticket.id, ticket.organisation_id
     sess.add_all(clocks)
     sess.info.setdefault(_KNOWN, {})[ticket.id] = list(clocks)
 
@@ -517,6 +517,7 @@ def start_retroactively(
         events[0]["cause"] = CAUSE_RETROACTIVE
         clock = SlaClock(
             ticket_id=ticket.id,
+            organisation_id=ticket.organisation_id,
             kind=kind,
             cycle=max((c.cycle for c in clocks_of(sess, ticket, (kind,))), default=-1) + 1,
             leg=0,
@@ -553,6 +554,7 @@ def start_supplier_clocks(
     ):
         clock = SlaClock(
             ticket_id=ticket.id,
+            organisation_id=ticket.organisation_id,
             kind=kind,
             cycle=0,
             leg=leg,

@@ -6,6 +6,7 @@ queues); end users 404. An organisation or contract the caller may not see is a 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask.views import MethodView
@@ -17,6 +18,7 @@ from servicedesk.auth import current_user
 from servicedesk.blueprint import Blueprint
 from servicedesk.enums import Role
 from servicedesk.errors import Forbidden, NotFound, ValidationFailed
+from servicedesk.pagination import SortKey, decode_cursor
 from servicedesk.reports import periods, queries
 from servicedesk.reports.report import ServiceLevelReport, build, build_contract
 from servicedesk.reports.schemas import (
@@ -26,6 +28,11 @@ from servicedesk.reports.schemas import (
     SupplierComplianceOut,
 )
 from servicedesk.users.models import User
+from sla.models import SlaClock
+
+#: The breach list's order, for reading its cursor: the instant a breach counts at, then the
+#: clock's id.
+BREACH_ORDER = SortKey(SlaClock.breach_at, SlaClock.id, descending=False, is_datetime=True)
 
 blp = Blueprint("reports", __name__, url_prefix="/reports", description="Service-level reports")
 
@@ -42,6 +49,13 @@ def period_of(args: dict[str, Any]) -> periods.Period:
 def _refuse_desk_agents(user: User) -> None:
     if user.role_enum is Role.AGENT:
         raise Forbidden("Service-level reports are for account managers, customers and admins.")
+
+
+def breaches_after(cursor: str | None) -> tuple[datetime, int] | None:
+    """Where a page of the breach list starts: (counted instant, clock id), or 400."""
+    if cursor is None:
+        return None
+    return decode_cursor(cursor, BREACH_ORDER)
 
 
 def reportable_organisation(user: User, organisation_id: int) -> Organisation:
@@ -84,7 +98,9 @@ class ServiceLevel(MethodView):
 
         Per promise line and clock kind: met, breached, compliance % (SLA.md: a clock counts
         in the period of its stop, or of its breach while still running; cancelled clocks
-        nowhere) against the line's target; the breach list with where the time went;
+        nowhere) against the line's target; the breach list with where the time went, a
+        page at a time (`breaches_limit`, earliest first; `breaches_next_cursor` goes into
+        `breaches_cursor` for the next page; `breach_count` counts them all);
         supplier compliance per underpinning contract (the centre's staff only); volumes by
         service, type and channel; satisfaction; a 12-month trend ending with the period's
         last month. 404 for an organisation the caller may not see, 422 for a bad period.
@@ -93,7 +109,15 @@ class ServiceLevel(MethodView):
         org = reportable_organisation(user, args["organisation_id"])
         period = period_of(args)
         staff = access.can_see_internal(user)
-        return build(db.session(), org.id, period, db.utcnow(), with_suppliers=staff)
+        return build(
+            db.session(),
+            org.id,
+            period,
+            db.utcnow(),
+            with_suppliers=staff,
+            breaches_limit=args["breaches_limit"],
+            breaches_after=breaches_after(args["breaches_cursor"]),
+        )
 
 
 @blp.route("/supplier-compliance")

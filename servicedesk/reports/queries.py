@@ -98,21 +98,22 @@ def clock_facts(
     contract_id: int | None = None,
     with_tickets: bool = True,
 ) -> tuple[list[ClockFact], dict[int, int | None], dict[int, TicketRow]]:
-    """One statement: the clocks of an organisation's tickets (or of a contract's legs) that
-    may count in the window; with each supplier clock's contract (leg -> contract id) and,
-    `with_tickets`, each clock's ticket (id, number, title). Without them the organisation's
-    tickets are only an index-only scan of ix_tickets_org_received, not their rows."""
+    """One statement: the clocks of an organisation (or of a contract's legs) that may count
+    in the window; with each supplier clock's contract (leg -> contract id) and,
+    `with_tickets`, each clock's ticket (id, number, title). An organisation's clocks are
+    ranges of its own indexes (`ix_sla_clocks_org_*`): its tickets are not read at all
+    unless `with_tickets`."""
     ticket_columns = (Ticket.number, Ticket.title) if with_tickets else ()
     stmt = (
         select(*_FACT_COLUMNS, Escalation.contract_id, *ticket_columns)
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
+        .select_from(SlaClock)
         .outerjoin(Escalation, and_(SlaClock.leg != 0, Escalation.id == SlaClock.leg))
         .where(SlaClock.state != "cancelled", _counts_in(start, end))
     )
+    if with_tickets:
+        stmt = stmt.join(Ticket, Ticket.id == SlaClock.ticket_id)
     if organisation_id is not None:
-        # No clock counts before its ticket is received: the bound lets the scan walk
-        # ix_tickets_org_received up to the window's end only.
-        stmt = stmt.where(Ticket.organisation_id == organisation_id, Ticket.received_at < end)
+        stmt = stmt.where(SlaClock.organisation_id == organisation_id)
     if contract_id is not None:
         stmt = stmt.where(SlaClock.leg != 0, Escalation.contract_id == contract_id)
     facts: list[ClockFact] = []
@@ -160,10 +161,9 @@ def monthly_tallies(
     def part(outcome: Any, instant: Any, *where: Any) -> Any:
         return (
             select(outcome.label("outcome"), _bucket(instant, months).label("month"))
-            .join(Ticket, Ticket.id == c.ticket_id)
+            .select_from(c)
             .where(
-                Ticket.organisation_id == organisation_id,
-                Ticket.received_at < end,
+                c.organisation_id == organisation_id,
                 c.leg == 0,
                 c.kind.in_(kinds),
                 instant >= start,
@@ -264,17 +264,12 @@ def ended_without_promise(
 ) -> dict[str, int]:
     """Customer clocks cancelled in the window because the ticket's new priority (or type)
     has no promise: left out of compliance, counted apart (SLA.md). One statement."""
-    stmt = (
-        select(SlaClock.kind, SlaClock.events)
-        .join(Ticket, Ticket.id == SlaClock.ticket_id)
-        .where(
-            Ticket.organisation_id == organisation_id,
-            Ticket.received_at < end,
-            SlaClock.leg == 0,
-            SlaClock.state == "cancelled",
-            SlaClock.stopped_at >= start,
-            SlaClock.stopped_at < end,
-        )
+    stmt = select(SlaClock.kind, SlaClock.events).where(
+        SlaClock.organisation_id == organisation_id,
+        SlaClock.leg == 0,
+        SlaClock.state == "cancelled",
+        SlaClock.stopped_at >= start,
+        SlaClock.stopped_at < end,
     )
     found: dict[str, int] = {}
     for kind, events in sess.execute(stmt):

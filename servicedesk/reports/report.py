@@ -91,6 +91,10 @@ class ServiceLevelReport:
     trend: list[TrendMonth] = field(default_factory=list)
     #: Clocks cancelled by a change to a priority or type without a promise, per kind.
     ended_by_priority_change: dict[str, int] = field(default_factory=dict)
+    #: Every breach of the period; `breaches` holds one page of them when paged.
+    breach_count: int = 0
+    #: Where the next page of breaches starts (`build`'s `breaches_after`), if there is one.
+    breaches_next: tuple[datetime, int] | None = None
 
 
 def _line_order(line: queries.Line) -> tuple:
@@ -146,8 +150,16 @@ def build(
     *,
     with_suppliers: bool = True,
     with_time_split: bool = True,
+    breaches_limit: int | None = None,
+    breaches_after: tuple[datetime, int] | None = None,
 ) -> ServiceLevelReport:
-    """Assemble the report; `now` is the instant the running clocks are judged at."""
+    """Assemble the report; `now` is the instant the running clocks are judged at.
+
+    The breach list is in (counted instant, clock id) order. `breaches_limit` pages it: only
+    that many breaches after `breaches_after` are listed and explained (a large
+    organisation's month has thousands; where the time went costs a replay each), while
+    `breach_count` and every figure still count them all. None lists every breach (exports,
+    the monthly mail)."""
     trend_months = months_ending(period.last)
     bounds = [(m.start, m.end) for m in trend_months]
     # The period's clocks row by row (lines, breaches, suppliers); the trend's twelve months
@@ -180,7 +192,15 @@ def build(
         hit = counted(fact, now)
         if hit and hit[0] == "breached" and period.contains(hit[1]):
             breached.append((fact, hit[1]))
-    # The breached clocks' tickets (number, title) with their time splits, not every
+    breached.sort(key=lambda b: (b[1], b[0].clock_id))
+    breach_count = len(breached)
+    if breaches_after is not None:
+        breached = [b for b in breached if (b[1], b[0].clock_id) > breaches_after]
+    next_page = None
+    if breaches_limit is not None and len(breached) > breaches_limit:
+        breached = breached[:breaches_limit]
+        next_page = (breached[-1][1], breached[-1][0].clock_id)
+    # The listed breaches' tickets (number, title) with their time splits, not every
     # counted clock's ticket row.
     breached_ids = [f.ticket_id for f, _ in breached]
     if with_time_split:
@@ -188,7 +208,7 @@ def build(
     else:
         tickets, splits = queries.ticket_rows(sess, breached_ids), {}
     breaches = []
-    for fact, at in sorted(breached, key=lambda b: (b[1], b[0].clock_id)):
+    for fact, at in breached:
         split = splits.get(fact.ticket_id) or {}
         breaches.append(
             Breach(
@@ -238,6 +258,8 @@ def build(
         ended_by_priority_change=queries.ended_without_promise(
             sess, organisation_id, period.start, period.end
         ),
+        breach_count=breach_count,
+        breaches_next=next_page,
     )
 
 

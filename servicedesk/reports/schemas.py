@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from servicedesk.pagination import encode_cursor
 from servicedesk.schemas import QueryArgs, UTCDateTimeField
 
 _PERIOD_HELP = (
@@ -35,6 +36,15 @@ class PeriodArgs(QueryArgs):
 
 class ServiceLevelArgs(PeriodArgs):
     organisation_id = ma.fields.Integer(required=True, validate=ma.validate.Range(1))
+    breaches_limit = ma.fields.Integer(
+        load_default=100,
+        validate=ma.validate.Range(1, 1000),
+        metadata={"description": "Breaches listed (and explained) per page; the figures count all"},
+    )
+    breaches_cursor = ma.fields.String(
+        load_default=None,
+        metadata={"description": "`breaches_next_cursor` of the previous page"},
+    )
 
 
 class SupplierComplianceArgs(PeriodArgs):
@@ -145,7 +155,16 @@ class ServiceLevelOut(ma.Schema):
     generated_at = UTCDateTimeField()
     lines = ma.fields.List(ma.fields.Nested(ReportLineComplianceOut))
     overall = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(ReportTallyOut))
-    breaches = ma.fields.List(ma.fields.Nested(ReportBreachOut))
+    breaches = ma.fields.List(
+        ma.fields.Nested(ReportBreachOut),
+        metadata={"description": "One page, earliest first (`breaches_limit`)"},
+    )
+    breach_count = ma.fields.Integer(metadata={"description": "Every breach of the period"})
+    breaches_next_cursor = ma.fields.Function(
+        lambda report: encode_cursor(report.breaches_next) if report.breaches_next else None,
+        allow_none=True,
+        metadata={"description": "Pass as `breaches_cursor` for the next page; null at the end"},
+    )
     supplier_compliance = ma.fields.List(
         ma.fields.Nested(ReportContractComplianceOut),
         allow_none=True,

@@ -15,6 +15,7 @@ from servicedesk import db
 from servicedesk.public import queries
 from servicedesk.public.report import public_months
 from servicedesk.reports.compliance import ClockFact, tally_by
+from servicedesk.tickets.models import Ticket
 from sla.models import SlaClock
 from tests.public.world import PublicWorld, local
 from tests.unit.reports.test_compliance_engine_property import NOW, cached, history
@@ -28,6 +29,7 @@ def _store(w: PublicWorld, facts: list[tuple[ClockFact, int]]) -> None:
         w.sess.add(
             SlaClock(
                 ticket_id=fact.ticket_id,
+                organisation_id=w.sess.get(Ticket, fact.ticket_id).organisation_id,
                 kind=fact.kind,
                 cycle=fact.clock_id + 1,
                 leg=leg,

@@ -85,6 +85,7 @@ class PublicWorld:
         self.sess.add(
             SlaClock(
                 ticket_id=ticket_id,
+                organisation_id=self.sess.get(Ticket, ticket_id).organisation_id,
                 kind=kind,
                 cycle=cycle,
                 leg=leg,
@@ -99,3 +100,4 @@ class PublicWorld:
                 evaluated_at=evaluated or stopped or start,
             )
         )
+        self.sess.commit()  # the organisation's lookup began a transaction: end it

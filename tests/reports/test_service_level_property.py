@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete
 
 from servicedesk import db
+from servicedesk.tickets.models import Ticket
 from sla.models import SlaClock
 from tests.reports.world import World, iso
 from tests.unit.reports.test_compliance_engine_property import (
@@ -59,6 +60,7 @@ def test_api_figures_match_sla_md(
         sess.add(
             SlaClock(
                 ticket_id=w.tids[i % 2],
+                organisation_id=sess.get(Ticket, w.tids[i % 2]).organisation_id,
                 kind="update",
                 cycle=i + 1,
                 leg=0,

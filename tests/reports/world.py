@@ -103,6 +103,7 @@ class World:
             last = stopped
         clock = SlaClock(
             ticket_id=ticket_id,
+            organisation_id=self.sess.get(Ticket, ticket_id).organisation_id,
             kind=kind,
             cycle=0,
             leg=leg,
