@@ -64,6 +64,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: list[tuple[Any, ...]]
     empty: str = ""
+    #: Said under the rows (e.g. that they are one page of more).
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,16 @@ def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> Re
             for b in report.breaches
         ],
         _("No breaches in this period."),
+        _(
+            "%(shown)s of the period's %(count)s breaches, earliest first. The CSV, XLSX and"
+            " PDF exports list every breach."
+        )
+        % {
+            "shown": show(len(report.breaches), "int", locale),
+            "count": show(report.breach_count, "int", locale),
+        }
+        if report.breach_count > len(report.breaches)
+        else "",
     )
     tables = [lines, overall, breaches]
     if report.supplier_compliance is not None:

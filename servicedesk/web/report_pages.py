@@ -29,8 +29,10 @@ from catalog.organisations.models import Organisation
 from catalog.suppliers.models import Supplier, UnderpinningContract
 from servicedesk import access, db
 from servicedesk.enums import CUSTOMER_ROLES, Role
+from servicedesk.errors import ApiError
+from servicedesk.pagination import encode_cursor
 from servicedesk.reports import exports, periods
-from servicedesk.reports.api import reportable_contract, reportable_organisation
+from servicedesk.reports.api import breaches_after, reportable_contract, reportable_organisation
 from servicedesk.reports.report import build, build_contract
 from servicedesk.reports.view import (
     ReportView,
@@ -148,10 +150,38 @@ def _now() -> datetime:
 # --- the organisation's report --------------------------------------------------------------
 
 
-def _view_of(org: Organisation, period: periods.Period, staff: bool) -> ReportView:
+#: Breaches listed on a page (the exports list every one).
+BREACHES_PER_PAGE = 100
+
+
+def _view_of(
+    org: Organisation,
+    period: periods.Period,
+    staff: bool,
+    *,
+    paged: bool = False,
+) -> tuple[ReportView, str | None]:
+    """The report's view; `paged`: one page of breaches, from the `breaches` query argument
+    (a cursor this page gave out; one it did not starts from the first), and the next
+    page's cursor."""
     locale = _locale()
-    report = build(db.session(), org.id, period, _now(), with_suppliers=staff)
-    return build_view(report, exports.organisation_name(org, locale), locale)
+    after = None
+    if paged and request.args.get("breaches"):
+        try:
+            after = breaches_after(request.args["breaches"])
+        except ApiError:
+            after = None
+    report = build(
+        db.session(),
+        org.id,
+        period,
+        _now(),
+        with_suppliers=staff,
+        breaches_limit=BREACHES_PER_PAGE if paged else None,
+        breaches_after=after,
+    )
+    following = encode_cursor(report.breaches_next) if report.breaches_next else None
+    return build_view(report, exports.organisation_name(org, locale), locale), following
 
 
 def _render_report(
@@ -173,7 +203,12 @@ def _render_report(
             page_url=url_for(page_endpoint, **url_kw),
         )
     staff = not portal and access.can_see_internal(current_user)
-    view = _view_of(org, period, staff)
+    view, following = _view_of(org, period, staff, paged=True)
+    more_breaches = None
+    if following:
+        # The period as picked, the path's own arguments over any of the same name.
+        params = {**request.args.to_dict(), **url_kw, "breaches": following}
+        more_breaches = url_for(page_endpoint, **params) + "#table-breaches"
     exports_urls = {
         fmt: url_for(export_endpoint, fmt=fmt, period=period.label, **url_kw)
         for fmt in exports.FORMATS
@@ -190,6 +225,7 @@ def _render_report(
         picker=picker_state(request.args, period),
         choices=picker_choices(now),
         page_url=url_for(page_endpoint, **url_kw),
+        more_breaches=more_breaches,
     )
 
 
@@ -215,7 +251,7 @@ def _download(org: Organisation, fmt: str, *, staff: bool) -> Any:
         period = picked_period(request.args, _now())
     except periods.PeriodError:
         abort(422, description=bad_period_text())
-    return _file(_view_of(org, period, staff), str(org.id), fmt)
+    return _file(_view_of(org, period, staff)[0], str(org.id), fmt)
 
 
 def _file(view: ReportView, code: str, fmt: str) -> Response:

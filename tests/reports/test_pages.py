@@ -4,6 +4,8 @@ answered in words, and hostile ticket text shown as text."""
 
 from __future__ import annotations
 
+import html as html_module
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from catalog.suppliers.models import Supplier, UnderpinningContract
 from servicedesk import db
 from servicedesk.escalations.models import Escalation
 from servicedesk.tickets.models import Ticket
+from servicedesk.web import report_pages
 from tests.reports.world import World, local
 from tests.web.conftest import PASSWORD, Browser
 
@@ -276,3 +279,44 @@ def test_unknown_export_format_is_404(november: November, login: Any) -> None:
     assert (
         get(manager, org_url(november.org.id) + "/export.exe", period="2026-11").status_code == 404
     )
+
+
+def test_the_breach_list_is_paged_on_the_page(
+    november: November, login: Any, client: Any, monkeypatch: Any
+) -> None:
+    """One breach a page: the note says how many there are, "Next breaches" leads to the
+    next one, keeping the period; the exports still list every breach (the page is in
+    Finnish, the manager's language)."""
+    w = november.world
+    later = w.ticket(client, local(2026, 11, 20, 9), title="Toinen ylitys")
+    w.clock(
+        later,
+        "resolution",
+        w.p1,
+        "breached",
+        local(2026, 11, 20, 9),
+        due=local(2026, 11, 20, 12),
+        breach=local(2026, 11, 20, 12),
+        stopped=local(2026, 11, 20, 15),
+    )
+    monkeypatch.setattr(report_pages, "BREACHES_PER_PAGE", 1)
+    manager = login(november.manager)
+    html = get(manager, org_url(november.org.id), period="2026-11").get_data(as_text=True)
+    assert "Tässä 1 kauden 2 ylityksestä" in html
+    assert "Toinen ylitys" not in html  # the later breach is on the next page
+    link = re.search(r'<a href="([^"]+)">Seuraavat ylitykset</a>', html)
+    assert link is not None
+    following = html_module.unescape(link.group(1))
+    assert "period=2026-11" in following
+    with db.frozen_now(NOW):
+        second = manager.get(following.split("#")[0]).get_data(as_text=True)
+    assert "Toinen ylitys" in second and "Seuraavat ylitykset" not in second
+    # A cursor the page did not give out starts from the first page, never a 500.
+    odd = get(manager, org_url(november.org.id), period="2026-11", breaches="x!")
+    assert odd.status_code == 200 and "Seuraavat ylitykset" in odd.get_data(as_text=True)
+    clash = get(
+        manager, org_url(november.org.id), period="2026-11", organisation_id="1"
+    )  # a query argument named like the path's
+    assert clash.status_code == 200
+    csv = get(manager, org_url(november.org.id) + "/export.csv", period="2026-11")
+    assert "Toinen ylitys" in csv.get_data(as_text=True)

@@ -381,3 +381,48 @@ def test_a_breach_says_where_the_time_went(client: Any, make: Any, world: World)
         3600,
         3600,
     )
+
+
+def test_the_breach_list_comes_a_page_at_a_time(client: Any, make: Any, world: World) -> None:
+    """Three breaches in November, two a page: the pages together are the whole list, in
+    (counted instant, clock) order; the figures count every breach on every page."""
+    w = world
+    admin = make.auth(make.user("admin"))
+    for day in (3, 4, 5):
+        tid = w.ticket(client, local(2026, 11, day))
+        w.clock(
+            tid,
+            "resolution",
+            w.p1,
+            "breached",
+            local(2026, 11, day),
+            due=local(2026, 11, day, 8),
+            breach=local(2026, 11, day, 8),
+            stopped=local(2026, 11, day, 9),
+        )
+    whole = get(client, admin, organisation_id=w.org.id, period="2026-11").get_json()
+    assert whole["breach_count"] == 3 and whole["breaches_next_cursor"] is None
+    assert len(whole["breaches"]) == 3
+
+    first = get(client, admin, organisation_id=w.org.id, period="2026-11", breaches_limit=2)
+    body = first.get_json()
+    assert body["breach_count"] == 3 and len(body["breaches"]) == 2
+    assert body["overall"]["resolution"]["breached"] == 3
+    second = get(
+        client,
+        admin,
+        organisation_id=w.org.id,
+        period="2026-11",
+        breaches_limit=2,
+        breaches_cursor=body["breaches_next_cursor"],
+    ).get_json()
+    assert second["breaches_next_cursor"] is None and second["breach_count"] == 3
+    assert body["breaches"] + second["breaches"] == whole["breaches"]
+    assert [b["counted_at"] for b in whole["breaches"]] == sorted(
+        b["counted_at"] for b in whole["breaches"]
+    )
+
+    bad = get(client, admin, organisation_id=w.org.id, period="2026-11", breaches_cursor="x!")
+    assert_error(bad, 400, "bad_cursor")
+    too_many = get(client, admin, organisation_id=w.org.id, period="2026-11", breaches_limit=0)
+    assert too_many.status_code == 422
