@@ -66,3 +66,42 @@ def migtest_url() -> str:
 @pytest.mark.skipif(not on_postgres(), reason="needs PostgreSQL: set DATABASE_URL=postgresql://...")
 def test_migrations_round_trip_and_check_on_postgresql(migtest_url: str):
     round_trip(migtest_url)
+
+
+def _clock_organisations(url: str) -> dict[int, int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.id, c.organisation_id, t.organisation_id FROM sla_clocks c"
+                    " JOIN tickets t ON t.id = c.ticket_id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    assert all(mine == theirs for _, mine, theirs in rows), rows
+    return {clock: org for clock, org, _ in rows}
+
+
+def test_0017_copies_each_clocks_organisation_from_its_ticket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clocks written before 0017 get their ticket's organisation; the demo's clocks (several
+    organisations) come out of a downgrade and upgrade as the tracker wrote them."""
+    from argon2 import PasswordHasher
+
+    from servicedesk.app import create_app
+    from servicedesk.demo import load_demo
+    from servicedesk.users import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=64))
+    url = "sqlite:///" + str(tmp_path / "backfill.sqlite3")
+    migrate.upgrade(url)
+    env = {"SERVICEDESK_MODE": "test", "DATABASE_URL": url, "MAIL_FILE": str(tmp_path / "m")}
+    load_demo(create_app(overrides={"TESTING": True, "DATABASE_URL": url}, env=env), 30)
+    written = _clock_organisations(url)
+    assert len(written) > 20 and len(set(written.values())) > 3
+    migrate.downgrade(url, "0016")
+    migrate.upgrade(url)
+    assert _clock_organisations(url) == written
