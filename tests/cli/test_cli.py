@@ -390,6 +390,7 @@ def test_user_commands_refuse_with_a_sentence(upgraded, args, message):
 def test_a_second_run_on_one_sqlite_file_does_not_start_a_second_scheduler(upgraded, tmp_path):
     """Two `servicedesk run` on one file: the second serves, but without a scheduler."""
     import os
+    import socket
     import subprocess
     import sys
     import time
@@ -398,8 +399,13 @@ def test_a_second_run_on_one_sqlite_file_does_not_start_a_second_scheduler(upgra
     env = {**os.environ, "SERVICEDESK_MODE": "local", "DATABASE_URL": upgraded}
     code = "from servicedesk.cli import main; main()"
     started = []
+    ports = []
+    for _ in range(2):  # free ports, not fixed ones: another run may hold those
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(str(probe.getsockname()[1]))
     try:
-        for port in ("5791", "5792"):
+        for port in ports:
             log = open(tmp_path / f"run-{port}.log", "w")  # noqa: SIM115  (closed at the end)
             started.append(
                 (
@@ -418,8 +424,8 @@ def test_a_second_run_on_one_sqlite_file_does_not_start_a_second_scheduler(upgra
                 assert time.monotonic() < deadline, (tmp_path / f"run-{port}.log").read_text()
                 time.sleep(0.2)
             time.sleep(0.5)
-        first = (tmp_path / "run-5791.log").read_text()
-        second = (tmp_path / "run-5792.log").read_text()
+        first = (tmp_path / f"run-{ports[0]}.log").read_text()
+        second = (tmp_path / f"run-{ports[1]}.log").read_text()
         assert "Scheduler running in this process" in first
         assert "Scheduler running" not in second
         assert "Another process runs the scheduler of this database" in second
