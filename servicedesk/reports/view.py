@@ -66,6 +66,8 @@ class Table:
     empty: str = ""
     #: Said under the rows (e.g. that they are one page of more).
     note: str = ""
+    #: Each row's ticket (id), where the first column names one: pages link it.
+    tickets: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,7 @@ def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> Re
         }
         if report.breach_count > len(report.breaches)
         else "",
+        tuple(b.ticket.id for b in report.breaches),
     )
     tables = [lines, overall, breaches]
     if report.supplier_compliance is not None:
@@ -406,6 +409,7 @@ def build_view(report: ServiceLevelReport, organisation: str, locale: str) -> Re
                 for r in (sat.low if sat else [])
             ],
             no_ratings if not rated else _("No low ratings."),
+            tickets=tuple(r.ticket.id for r in (sat.low if sat else [])),
         )
     )
     tables.append(

@@ -226,6 +226,9 @@ def _render_report(
         choices=picker_choices(now),
         page_url=url_for(page_endpoint, **url_kw),
         more_breaches=more_breaches,
+        ticket_url=lambda ticket_id: url_for(
+            "web.portal_ticket" if portal else "web.ticket", ticket_id=ticket_id
+        ),
     )
 
 

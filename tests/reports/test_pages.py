@@ -195,6 +195,11 @@ def test_a_customer_contact_reads_their_own_report_without_the_supplier_section(
     assert "Kuntasoft Oy" not in html and "UC 2026" not in html
     assert 'href="/portal/report"' in html.split("</header>")[0]  # the portal header link
     assert 'href="/portal/report/export.xlsx?period=2026-11"' in html
+    # The breach and the low rating lead to the ticket in the portal, where the contact
+    # may read it.
+    assert html.count(f'<a href="/portal/tickets/{november.hostile}">') == 2
+    opened = get(contact, f"/portal/tickets/{november.hostile}")
+    assert opened.status_code == 200
     csv_file = get(contact, "/portal/report/export.csv", period="2026-11")
     assert csv_file.status_code == 200 and "Kuntasoft" not in csv_file.get_data(as_text=True)
     foreign = login(make.user("customer_contact", org=november.other_org, password=PASSWORD))
@@ -304,6 +309,7 @@ def test_the_breach_list_is_paged_on_the_page(
     html = get(manager, org_url(november.org.id), period="2026-11").get_data(as_text=True)
     assert "Tässä 1 kauden 2 ylityksestä" in html
     assert "Toinen ylitys" not in html  # the later breach is on the next page
+    assert f'<a href="/desk/tickets/{november.hostile}">' in html  # the breach's ticket
     link = re.search(r'<a href="([^"]+)">Seuraavat ylitykset</a>', html)
     assert link is not None
     following = html_module.unescape(link.group(1))
