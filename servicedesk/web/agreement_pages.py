@@ -16,6 +16,7 @@ translated flash (a conflict) or a 4xx page (a forbidden step), never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -215,16 +216,19 @@ def _visible(version_id: int) -> AgreementVersion:
 
 def in_force_on(sess: Session, organisation_id: int, day: date) -> AgreementVersion | None:
     """The version in force on `day`; else the latest version that ever was in force."""
-    versions = list(
-        sess.scalars(
-            select(AgreementVersion)
-            .where(
-                AgreementVersion.organisation_id == organisation_id,
-                AgreementVersion.state.in_(IN_FORCE_STATES),
-            )
-            .order_by(AgreementVersion.valid_from.desc(), AgreementVersion.id.desc())
+    versions = sess.scalars(
+        select(AgreementVersion)
+        .where(
+            AgreementVersion.organisation_id == organisation_id,
+            AgreementVersion.state.in_(IN_FORCE_STATES),
         )
+        .order_by(AgreementVersion.valid_from.desc(), AgreementVersion.id.desc())
     )
+    return _in_force_among(list(versions), day)
+
+
+def _in_force_among(versions: Sequence[AgreementVersion], day: date) -> AgreementVersion | None:
+    """`in_force_on` over one organisation's versions in force, latest first."""
     for v in versions:
         if v.valid_from <= day and (v.valid_to is None or day <= v.valid_to):
             return v
@@ -314,40 +318,35 @@ class ListRow:
 
 def list_rows(sess: Session, user: User, today: date) -> list[ListRow]:
     """One row per organisation with an agreement the reader looks after, the most urgent
-    first."""
+    first. Two statements whatever the number of organisations: theirs, and every version
+    of theirs (a handful each), sorted out here."""
     stmt = select(Organisation).where(Organisation.id.in_(select(AgreementVersion.organisation_id)))
     if user.role_enum is not Role.ADMIN:
         stmt = stmt.where(Organisation.id.in_(access.managed_organisation_ids(user)))
+    orgs = list(sess.scalars(stmt))
+    versions: dict[int, list[AgreementVersion]] = {org.id: [] for org in orgs}
+    for v in sess.scalars(
+        select(AgreementVersion)
+        .where(AgreementVersion.organisation_id.in_(list(versions)))
+        .order_by(AgreementVersion.valid_from.desc(), AgreementVersion.id.desc())
+    ):
+        versions[v.organisation_id].append(v)
     rows = []
-    for org in sess.scalars(stmt):
-        current = in_force_on(sess, org.id, today)
+    for org in orgs:
+        mine = versions[org.id]  # latest first
+        current = _in_force_among([v for v in mine if v.state in IN_FORCE_STATES], today)
         if current is None:
-            successor = sess.scalar(
-                select(AgreementVersion)
-                .where(
-                    AgreementVersion.organisation_id == org.id,
-                    AgreementVersion.state.in_(OPEN_STATES),
-                )
-                .order_by(AgreementVersion.valid_from)
-                .limit(1)
-            )
-            rows.append(ListRow(org, None, None, False, successor))
+            negotiated = [v for v in reversed(mine) if v.state in OPEN_STATES]
+            rows.append(ListRow(org, None, None, False, negotiated[0] if negotiated else None))
             continue
-        following = tuple(
-            sess.scalars(
-                select(AgreementVersion)
-                .where(
-                    AgreementVersion.organisation_id == org.id,
-                    AgreementVersion.valid_from > current.valid_from,
-                    AgreementVersion.state.in_(("draft", "proposed", "signed")),
-                )
-                .order_by(AgreementVersion.valid_from, AgreementVersion.id)
-            )
-        )
+        later = [v for v in reversed(mine) if v.valid_from > current.valid_from]
+        following = tuple(v for v in later if v.state in ("draft", "proposed", "signed"))
         successor = following[0] if following else None
         signed_next = successor is not None and successor.state == "signed"
         ended = current.valid_to is not None and current.valid_to < today and not signed_next
-        lapse = cycle.lapse(sess, current, today)
+        # `cycle.lapse`, from the versions at hand: followed by a later one in force?
+        followed = any(v.state in IN_FORCE_STATES for v in later)
+        lapse = cycle_rules.lapse_of(current.valid_to, followed, today)
         rows.append(
             ListRow(org, current, lapse, ended, successor, current.valid_from > today, following)
         )

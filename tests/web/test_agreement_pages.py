@@ -564,3 +564,37 @@ def test_the_portal_page_in_english(world: AgreementWorld, browser_for: Any, rd:
         f"Lapses in {LAPSE_DAYS} days, no successor",
     ):
         assert words in page, words
+
+
+def test_the_list_reads_the_same_few_statements_for_any_number_of_organisations(
+    world: AgreementWorld, browser_for: Any, make: Any, app: Any
+) -> None:
+    """Each organisation's versions are not read one organisation at a time."""
+    from sqlalchemy import event
+
+    b = browser_for(world.admin)
+    seen: list[str] = []
+
+    def count(*args: Any, **_kw: Any) -> None:
+        seen.append(args[2])
+
+    def statements() -> int:
+        seen.clear()
+        engine = db.engine_of(app)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert b.get("/desk/agreements").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    statements()  # the first request warms the per-process caches
+    few = statements()
+    for i in range(4):
+        org = make.org(entitled=False, name=f"Lisäkunta {i}")
+        signed_version(make, org, [world.wilma], world.calendar, today() + timedelta(days=30 + i))
+    make.sess.commit()
+    more = statements()
+    assert more == few, seen
+    page = text_of(b.get("/desk/agreements"))
+    assert all(f"Lisäkunta {i}" in page for i in range(4))
