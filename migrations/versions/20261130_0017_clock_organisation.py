@@ -49,7 +49,7 @@ def upgrade() -> None:
         "ix_sla_clocks_org_stopped",
         "sla_clocks",
         ["organisation_id", "stopped_at"],
-        postgresql_include=["state", "kind", "leg"],
+        postgresql_include=["state", "kind", "leg", "promise_id", "id"],
         postgresql_where=text("stopped_at IS NOT NULL"),
         sqlite_where=text("stopped_at IS NOT NULL"),
     )
@@ -57,7 +57,7 @@ def upgrade() -> None:
         "ix_sla_clocks_org_breach",
         "sla_clocks",
         ["organisation_id", "breach_at"],
-        postgresql_include=["state", "kind", "leg", "stopped_at"],
+        postgresql_include=["state", "kind", "leg", "stopped_at", "promise_id", "id"],
         postgresql_where=text("breach_at IS NOT NULL"),
         sqlite_where=text("breach_at IS NOT NULL"),
     )
@@ -65,7 +65,7 @@ def upgrade() -> None:
         "ix_sla_clocks_org_running_due",
         "sla_clocks",
         ["organisation_id", "due_at"],
-        postgresql_include=["kind", "leg", "evaluated_at"],
+        postgresql_include=["kind", "leg", "evaluated_at", "promise_id", "id"],
         postgresql_where=text("state = 'running'"),
         sqlite_where=text("state = 'running'"),
     )

@@ -97,10 +97,12 @@ def clock_facts(
     organisation_id: int | None = None,
     contract_id: int | None = None,
     with_tickets: bool = True,
+    suppliers_only: bool = False,
 ) -> tuple[list[ClockFact], dict[int, int | None], dict[int, TicketRow]]:
     """One statement: the clocks of an organisation (or of a contract's legs) that may count
     in the window; with each supplier clock's contract (leg -> contract id) and,
-    `with_tickets`, each clock's ticket (id, number, title). An organisation's clocks are
+    `with_tickets`, each clock's ticket (id, number, title); `suppliers_only`, the supplier
+    legs' clocks alone. An organisation's clocks are
     ranges of its own indexes (`ix_sla_clocks_org_*`): its tickets are not read at all
     unless `with_tickets`."""
     ticket_columns = (Ticket.number, Ticket.title) if with_tickets else ()
@@ -116,6 +118,14 @@ def clock_facts(
         stmt = stmt.where(SlaClock.organisation_id == organisation_id)
     if contract_id is not None:
         stmt = stmt.where(SlaClock.leg != 0, Escalation.contract_id == contract_id)
+    if suppliers_only:
+        # Through the organisation's escalated tickets: a few, where its clocks are many.
+        escalated = (
+            select(Escalation.ticket_id)
+            .join(Ticket, Ticket.id == Escalation.ticket_id)
+            .where(Ticket.organisation_id == organisation_id)
+        )
+        stmt = stmt.where(SlaClock.leg != 0, SlaClock.ticket_id.in_(escalated))
     facts: list[ClockFact] = []
     contracts: dict[int, int | None] = {}
     tickets: dict[int, TicketRow] = {}
@@ -142,25 +152,28 @@ def _bucket(column: Any, bounds: Sequence[tuple[datetime, datetime]]) -> Any:
     return case(*[(column < end, i) for i, (_start, end) in enumerate(bounds)])
 
 
-def monthly_tallies(
-    sess: Session,
+def _counted(
     organisation_id: int,
     kinds: Sequence[str],
-    months: Sequence[tuple[datetime, datetime]],
+    start: datetime,
+    end: datetime,
     now: datetime,
-) -> dict[int, tuple[int, int]]:
-    """Met and breached per month (index into `months`) of an organisation's customer clocks
-    of `kinds`, counted in SQL: the trend's figures without reading its clocks row by row.
-    One statement; the same rule and bounds as `clock_facts` + `compliance.tally_by`."""
-    if not months:
-        return {}
-    start, end = months[0][0], months[-1][1]
+    columns: Sequence[Any] = (),
+    *,
+    breached_only: bool = False,
+) -> Any:
+    """An organisation's customer clocks of `kinds` that count in ``[start, end)`` as of
+    `now`, as a subquery of (outcome, at, *columns): `compliance.counted` written as three
+    disjoint parts, each a range of its own index (`ix_sla_clocks_org_*`): stopped clocks
+    at their stop (met only once stopped by `now`; index-only on PostgreSQL for a count),
+    breached clocks not stopped at their breach, running clocks past due at max(due,
+    evaluated). `breached_only` leaves the met ones out (the breach list)."""
     c = SlaClock
     later = case((c.due_at >= c.evaluated_at, c.due_at), else_=c.evaluated_at)
 
     def part(outcome: Any, instant: Any, *where: Any) -> Any:
         return (
-            select(outcome.label("outcome"), _bucket(instant, months).label("month"))
+            select(outcome.label("outcome"), instant.label("at"), *columns)
             .select_from(c)
             .where(
                 c.organisation_id == organisation_id,
@@ -172,16 +185,18 @@ def monthly_tallies(
             )
         )
 
-    # `compliance.counted` as three disjoint parts, each on its own index: stopped clocks at
-    # their stop (met only once stopped by `now`; an index-only scan on PostgreSQL), breached
-    # clocks not stopped at their breach, running clocks past due at max(due, evaluated).
-    inner = union_all(
-        part(
+    stopped = (
+        part(literal("breached"), c.stopped_at, c.state == "breached")
+        if breached_only
+        else part(
             case((c.state == "met", literal("met")), else_=literal("breached")),
             c.stopped_at,
             c.state.in_(("met", "breached")),
             or_(c.state == "breached", c.stopped_at <= now),
-        ),
+        )
+    )
+    return union_all(
+        stopped,
         part(literal("breached"), c.breach_at, c.state == "breached", c.stopped_at.is_(None)),
         part(
             literal("breached"),
@@ -192,14 +207,85 @@ def monthly_tallies(
             later < now,
         ),
     ).subquery()
-    stmt = select(inner.c.month, inner.c.outcome, func.count()).group_by(
-        inner.c.month, inner.c.outcome
-    )
+
+
+def monthly_tallies(
+    sess: Session,
+    organisation_id: int,
+    kinds: Sequence[str],
+    months: Sequence[tuple[datetime, datetime]],
+    now: datetime,
+) -> dict[int, tuple[int, int]]:
+    """Met and breached per month (index into `months`) of an organisation's customer clocks
+    of `kinds`, counted in SQL: the trend's figures without reading its clocks row by row.
+    One statement; the same rule as `compliance.tally_by`."""
+    if not months:
+        return {}
+    inner = _counted(organisation_id, kinds, months[0][0], months[-1][1], now)
+    month = _bucket(inner.c.at, months)
+    stmt = select(month, inner.c.outcome, func.count()).group_by(month, inner.c.outcome)
     found: dict[int, tuple[int, int]] = {}
-    for month, what, n in sess.execute(stmt):
-        met, breached = found.get(month, (0, 0))
-        found[month] = (met + n, breached) if what == "met" else (met, breached + n)
+    for i, what, n in sess.execute(stmt):
+        met, breached = found.get(i, (0, 0))
+        found[i] = (met + n, breached) if what == "met" else (met, breached + n)
     return found
+
+
+def period_tallies(
+    sess: Session,
+    organisation_id: int,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> dict[tuple[int | None, str], tuple[int, int]]:
+    """Met and breached per promise line and kind of an organisation's customer clocks that
+    count in ``[start, end)``: one grouped statement, whatever the period's length."""
+    c = SlaClock
+    inner = _counted(organisation_id, kinds, start, end, now, (c.promise_id, c.kind))
+    stmt = select(inner.c.promise_id, inner.c.kind, inner.c.outcome, func.count()).group_by(
+        inner.c.promise_id, inner.c.kind, inner.c.outcome
+    )
+    found: dict[tuple[int | None, str], tuple[int, int]] = {}
+    for promise_id, kind, what, n in sess.execute(stmt):
+        met, breached = found.get((promise_id, kind), (0, 0))
+        found[(promise_id, kind)] = (met + n, breached) if what == "met" else (met, breached + n)
+    return found
+
+
+def breaches(
+    sess: Session,
+    organisation_id: int,
+    kinds: Sequence[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> list[tuple[ClockFact, datetime]]:
+    """An organisation's customer clocks that count as breached in ``[start, end)``, each
+    with the instant it counts at, in (instant, clock id) order: those after `after`, at
+    most `limit` (None: all). Two statements: the page's (instant, id) pairs, which the
+    database sorts and cuts from its indexes alone, then those clocks' rows; a year's
+    40 000 breaches are not read for a page of a hundred."""
+    c = SlaClock
+    inner = _counted(organisation_id, kinds, start, end, now, (c.id,), breached_only=True)
+    stmt = select(inner.c.id, inner.c.at)
+    if after is not None:
+        at, clock_id = after
+        stmt = stmt.where(or_(inner.c.at > at, and_(inner.c.at == at, inner.c.id > clock_id)))
+    stmt = stmt.order_by(inner.c.at, inner.c.id)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    page = sess.execute(stmt).all()
+    if not page:
+        return []
+    rows = {
+        row[0]: ClockFact(*row)
+        for row in sess.execute(select(*_FACT_COLUMNS).where(c.id.in_([i for i, _ in page])))
+    }
+    return [(rows[clock_id], at) for clock_id, at in page]
 
 
 @dataclass(frozen=True)
@@ -329,7 +415,36 @@ def service_codes(sess: Session, service_ids: Sequence[int]) -> dict[int, str]:
     return dict(sess.execute(select(Service.id, Service.code).where(Service.id.in_(ids))).all())
 
 
-def rated(sess: Session, organisation_id: int, start: datetime, end: datetime) -> list[Rated]:
+def _rated_in(organisation_id: int, start: datetime, end: datetime) -> tuple[Any, ...]:
+    return (
+        Ticket.organisation_id == organisation_id,
+        Ticket.rated_at >= start,
+        Ticket.rated_at < end,
+        Ticket.rating.is_not(None),
+    )
+
+
+def rating_totals(
+    sess: Session, organisation_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """How many of the organisation's tickets were rated in the window, and their scores'
+    sum (`ix_tickets_org_rated`): the average without a row per rating."""
+    stmt = select(func.count(), func.coalesce(func.sum(Ticket.rating), 0)).where(
+        *_rated_in(organisation_id, start, end)
+    )
+    count, total = sess.execute(stmt).one()
+    return int(count), int(total)
+
+
+def rated(
+    sess: Session,
+    organisation_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    at_most: int | None = None,
+) -> list[Rated]:
+    """The ratings of the window in time order; `at_most`: only scores up to it."""
     stmt = (
         select(
             Ticket.id,
@@ -339,14 +454,11 @@ def rated(sess: Session, organisation_id: int, start: datetime, end: datetime) -
             Ticket.rating_comment,
             Ticket.rated_at,
         )
-        .where(
-            Ticket.organisation_id == organisation_id,
-            Ticket.rated_at >= start,
-            Ticket.rated_at < end,
-            Ticket.rating.is_not(None),
-        )
+        .where(*_rated_in(organisation_id, start, end))
         .order_by(Ticket.rated_at, Ticket.id)
     )
+    if at_most is not None:
+        stmt = stmt.where(Ticket.rating <= at_most)
     return [Rated(TicketRow(r[0], r[1], r[2]), r[3], r[4], r[5]) for r in sess.execute(stmt)]
 
 

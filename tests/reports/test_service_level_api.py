@@ -315,7 +315,7 @@ def test_statements_do_not_grow_with_tickets(
     add(6)
     many = measure()
     assert many == few, (few, many, statements)
-    assert few <= 15
+    assert few <= 16  # a fixed set: the counts, a page of breaches and their splits, ...
 
 
 @pytest.mark.parametrize(("month", "last_day"), [(3, 31), (10, 31)])

@@ -103,6 +103,10 @@ def test_api_figures_match_sla_md(
         if t is not None and t[0] == "breached" and start <= t[1] < end
     )
     assert sorted(b["counted_at"] for b in body["breaches"]) == breached_at
+    assert body["breach_count"] == len(breached_at)
+    # In (counted instant, clock) order, as the pages cut it.
+    listed = [(b["counted_at"], b["clock_id"]) for b in body["breaches"]]
+    assert listed == sorted(listed)
 
     every = [t for ts in truths.values() for t in ts if t is not None]
     for m in body["trend"]:
