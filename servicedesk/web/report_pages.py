@@ -204,11 +204,14 @@ def _render_report(
         )
     staff = not portal and access.can_see_internal(current_user)
     view, following = _view_of(org, period, staff, paged=True)
-    more_breaches = None
+    # The period as picked, the path's own arguments over any of the same name.
+    picked = {k: v for k, v in request.args.to_dict().items() if k != "breaches"}
+    more_breaches = first_breaches = None
     if following:
-        # The period as picked, the path's own arguments over any of the same name.
-        params = {**request.args.to_dict(), **url_kw, "breaches": following}
+        params = {**picked, **url_kw, "breaches": following}
         more_breaches = url_for(page_endpoint, **params) + "#table-breaches"
+    if request.args.get("breaches"):
+        first_breaches = url_for(page_endpoint, **{**picked, **url_kw}) + "#table-breaches"
     exports_urls = {
         fmt: url_for(export_endpoint, fmt=fmt, period=period.label, **url_kw)
         for fmt in exports.FORMATS
@@ -226,6 +229,7 @@ def _render_report(
         choices=picker_choices(now),
         page_url=url_for(page_endpoint, **url_kw),
         more_breaches=more_breaches,
+        first_breaches=first_breaches,
         ticket_url=lambda ticket_id: url_for(
             "web.portal_ticket" if portal else "web.ticket", ticket_id=ticket_id
         ),

@@ -317,6 +317,10 @@ def test_the_breach_list_is_paged_on_the_page(
     with db.frozen_now(NOW):
         second = manager.get(following.split("#")[0]).get_data(as_text=True)
     assert "Toinen ylitys" in second and "Seuraavat ylitykset" not in second
+    back = re.search(r'<a href="([^"]+)">Ensimmäiset ylitykset</a>', second)
+    assert back is not None and "breaches=" not in back.group(1)
+    assert "period=2026-11" in html_module.unescape(back.group(1))
+    assert "Ensimmäiset ylitykset" not in html  # the first page has no way back
     # A cursor the page did not give out starts from the first page, never a 500.
     odd = get(manager, org_url(november.org.id), period="2026-11", breaches="x!")
     assert odd.status_code == 200 and "Seuraavat ylitykset" in odd.get_data(as_text=True)
