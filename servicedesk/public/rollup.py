@@ -89,15 +89,17 @@ def refresh(sess: Session, now: datetime) -> int:
 
 def stored(sess: Session, months: list[Period], now: datetime) -> Figures | None:
     """The stored figures of `months`, or None when they cannot stand for the live ones:
-    none stored, older than `MAX_AGE`, counted in another month than `now`'s (the window
-    moved on), or not covering every month asked for."""
+    none stored, older than `MAX_AGE`, or not covering every month asked for (a longer
+    window, or the month turned since the refresh)."""
     rows = list(sess.scalars(select(PublicFigures)))
     if not rows:
         return None
     as_of = min(r.computed_at for r in rows)
     # Newer than `now` is fine (another host's clock, a pinned test clock): still the latest.
-    if as_of < now - MAX_AGE or months[-1].label != stored_months(as_of)[-1].label:
+    if as_of < now - MAX_AGE:
         return None
+    # The window asked for ends in `now`'s month: once the month turns, the stored window
+    # (ending in the refresh's month) lacks it, until the next refresh.
     wanted = {m.label for m in months}
     if not wanted <= {r.month for r in rows}:
         return None
