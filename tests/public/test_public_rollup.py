@@ -4,6 +4,8 @@ duplicated) by each refresh, and suppressed on the way out like the live ones.""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ from servicedesk.public.report import build, public_months
 from servicedesk.reports.compliance import ClockFact
 from servicedesk.tickets.models import Ticket
 from sla.scheduler import JOBS, run_job
+from tests.conftest import on_postgres
 from tests.public.test_public_aggregate_property import FAMILIES, _store
 from tests.public.world import PublicWorld, iso, local
 from tests.unit.reports.test_compliance_engine_property import BOUNDARIES, NOW, cached, history
@@ -288,3 +291,36 @@ def test_the_page_says_when_the_stored_figures_were_counted(
         text = client.get("/palvelutaso").get_data(as_text=True)
     assert "päivitetty 10.12.2026 14.00." in text
     assert "5 / 5 ajallaan" in text and "6 / 6 ajallaan" not in text
+
+
+def test_two_schedulers_refreshing_at_once_leave_one_set_of_rows(
+    client: Any, world: PublicWorld, monkeypatch: Any
+) -> None:
+    """The second starts while the first is inside its refresh: on PostgreSQL it skips its
+    turn (the job's advisory lock); on SQLite it waits for the write lock and then replaces
+    the rows. Either way nothing fails and no row is doubled."""
+    five_met_in_november(client, world)
+    inside, real = threading.Event(), rollup.refresh
+    outcomes: list[str] = []
+
+    def slow_refresh(sess: Any, now: datetime) -> int:
+        rows = real(sess, now)
+        inside.set()
+        time.sleep(0.5)
+        return rows
+
+    monkeypatch.setattr(rollup, "refresh", slow_refresh)
+    app = client.application
+    first = threading.Thread(target=lambda: outcomes.append(run_job(app, SPEC)))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=lambda: outcomes.append(run_job(app, SPEC)))
+    second.start()
+    first.join(10)
+    second.join(10)
+    if on_postgres():
+        assert outcomes == ["skipped", "ran"]
+    else:
+        assert outcomes == ["ran", "ran"]
+    rows = stored_rows(app)
+    assert len(rows) == len({(r.month, r.family) for r in rows}) == 13 * 3
