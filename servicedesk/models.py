@@ -21,6 +21,7 @@ from servicedesk.canned.models import CannedReply
 from servicedesk.escalations.models import Escalation
 from servicedesk.mail.models import InboundMail
 from servicedesk.notifications.models import OutboxAttachment, OutboxMessage
+from servicedesk.public.models import PublicFigures
 from servicedesk.reports.models import ReportDelivery
 from servicedesk.tickets.models import (
     Comment,
@@ -54,6 +55,7 @@ __all__ = [
     "Organisation",
     "OutboxAttachment",
     "OutboxMessage",
+    "PublicFigures",
     "ReportDelivery",
     "ResolverGroup",
     "RoutingRuleRow",

@@ -58,6 +58,7 @@ from catalog.agreements.reminders import agreement_reminders_job
 from servicedesk import db
 from servicedesk.mail.imap import imap_poll_job
 from servicedesk.notifications.sender import send_outbox_job
+from servicedesk.public.rollup import REFRESH_SECONDS, public_figures_job
 from servicedesk.reports.monthly import monthly_reports_job
 from sla.jobs import auto_close_job, sweep_job
 
@@ -115,6 +116,11 @@ JOBS: list[JobSpec] = [
         imap_poll_job,
         {"trigger": "interval", "seconds": 60},
         enabled=lambda settings: bool(settings.imap_host),
+    ),
+    # The public page's figures, counted into `public_figures` (and at start-up, so a
+    # restarted scheduler serves fresh ones at once).
+    JobSpec(
+        "public-figures", public_figures_job, {"trigger": "interval", "seconds": REFRESH_SECONDS}
     ),
 ]
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalog.agreements.queries import local_date
 from catalog.services.models import SERVICE_FAMILIES
-from servicedesk.public import queries
+from servicedesk.public import rollup
 from servicedesk.public.catalogue import CatalogueEntry, catalogue
 from servicedesk.public.suppress import MIN_COUNT, ComplianceCell, compliance_cell, volume
 from servicedesk.reports.compliance import Tally
@@ -41,6 +41,9 @@ class FamilyFigures:
 @dataclass(frozen=True)
 class PublicServiceLevel:
     generated_at: datetime
+    #: The instant the compliance and volume figures were counted as of: the scheduler's
+    #: last refresh when they are stored ones, else `generated_at` (counted live).
+    figures_as_of: datetime
     minimum_count: int
     months: list[Period]
     catalogue: list[CatalogueEntry]
@@ -52,10 +55,16 @@ def public_months(now: datetime, full_months: int = DEFAULT_MONTHS) -> list[Peri
     return months_ending(local_date(now), full_months + 1)
 
 
-def build(sess: Session, now: datetime, full_months: int = DEFAULT_MONTHS) -> PublicServiceLevel:
+def build(
+    sess: Session, now: datetime, full_months: int = DEFAULT_MONTHS, *, use_stored: bool = True
+) -> PublicServiceLevel:
+    """The answer as of `now`: the scheduler's stored figures while they are fresh
+    (`rollup.stored`), else counted live; `use_stored=False` always counts live."""
     months = public_months(now, full_months)
-    tallies = queries.clock_tallies(sess, months, now)
-    received = queries.received(sess, months)
+    figures = rollup.stored(sess, months, now) if use_stored else None
+    if figures is None:
+        figures = rollup.live(sess, months, now)
+    tallies, received = figures.tallies, figures.received
     seen = {f for f, _m, _k in tallies} | {f for f, _m in received}
     # Every family of the catalogue, always (an empty one is all "too few"); tickets filed
     # without a service only when there are some.
@@ -73,7 +82,7 @@ def build(sess: Session, now: datetime, full_months: int = DEFAULT_MONTHS) -> Pu
             for m in months
         ]
         out.append(FamilyFigures(family, rows))
-    return PublicServiceLevel(now, MIN_COUNT, months, catalogue(sess, now), out)
+    return PublicServiceLevel(now, figures.as_of, MIN_COUNT, months, catalogue(sess, now), out)
 
 
 #: Per process: (database, months, current month) -> (monotonic expiry, answer). The figures

@@ -69,7 +69,16 @@ class PublicFamilyOut(ma.Schema):
 
 
 class PublicServiceLevelOut(ma.Schema):
-    generated_at = UTCDateTimeField()
+    generated_at = UTCDateTimeField(metadata={"description": "When this answer was made"})
+    figures_as_of = UTCDateTimeField(
+        metadata={
+            "description": (
+                "The instant the compliance and volume figures were counted as of: the last"
+                " refresh of the stored figures (every few minutes), or `generated_at` when"
+                " they were counted for this answer"
+            )
+        }
+    )
     minimum_count = ma.fields.Integer(
         metadata={"description": "Cells resting on fewer clocks or tickets are suppressed"}
     )

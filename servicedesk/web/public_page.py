@@ -174,6 +174,6 @@ def public_service_level() -> Any:
         sections=sections_of(report, locale),
         minimum=report.minimum_count,
         first_month=_month_label(report.months[0].label, "LLLL yyyy"),
-        generated_at=report.generated_at,
+        figures_as_of=report.figures_as_of,
         percent_text=percent_text,
     )
