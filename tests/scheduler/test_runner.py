@@ -110,7 +110,7 @@ def test_adding_a_job_is_one_line_in_the_registry(app, monkeypatch):
     assert calls == ["extra"]
 
 
-def test_the_registry_holds_the_sweep_the_sender_auto_close_and_renewal_reminders():
+def test_the_registry_holds_every_job():
     assert [spec.id for spec in JOBS] == [
         "sla-sweep",
         "send-outbox",
@@ -118,6 +118,7 @@ def test_the_registry_holds_the_sweep_the_sender_auto_close_and_renewal_reminder
         "renewal-reminders",
         "monthly-reports",
         "imap-poll",
+        "public-figures",
     ]
 
 
