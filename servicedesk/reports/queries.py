@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, lazyload, load_only
@@ -224,10 +224,18 @@ def monthly_tallies(
     inner = _counted(organisation_id, kinds, months[0][0], months[-1][1], now)
     month = _bucket(inner.c.at, months)
     stmt = select(month, inner.c.outcome, func.count()).group_by(month, inner.c.outcome)
-    found: dict[int, tuple[int, int]] = {}
-    for i, what, n in sess.execute(stmt):
-        met, breached = found.get(i, (0, 0))
-        found[i] = (met + n, breached) if what == "met" else (met, breached + n)
+    return _met_breached((i, what, n) for i, what, n in sess.execute(stmt))
+
+
+K = TypeVar("K")
+
+
+def _met_breached(rows: Iterable[tuple[K, str, int]]) -> dict[K, tuple[int, int]]:
+    """(key, outcome, count) rows of a grouped count as met and breached per key."""
+    found: dict[K, tuple[int, int]] = {}
+    for key, what, n in rows:
+        met, breached = found.get(key, (0, 0))
+        found[key] = (met + n, breached) if what == "met" else (met, breached + n)
     return found
 
 
@@ -246,11 +254,7 @@ def period_tallies(
     stmt = select(inner.c.promise_id, inner.c.kind, inner.c.outcome, func.count()).group_by(
         inner.c.promise_id, inner.c.kind, inner.c.outcome
     )
-    found: dict[tuple[int | None, str], tuple[int, int]] = {}
-    for promise_id, kind, what, n in sess.execute(stmt):
-        met, breached = found.get((promise_id, kind), (0, 0))
-        found[(promise_id, kind)] = (met + n, breached) if what == "met" else (met, breached + n)
-    return found
+    return _met_breached(((pid, kind), what, n) for pid, kind, what, n in sess.execute(stmt))
 
 
 def breaches(

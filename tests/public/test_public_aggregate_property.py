@@ -23,6 +23,14 @@ from tests.unit.reports.test_compliance_engine_property import NOW, cached, hist
 FAMILIES = ("expert", "application", "infrastructure")
 
 
+def fact_of(i: int, ticket_id: int, kind: str, leg: int, target: int, steps: Any) -> ClockFact:
+    """The i-th generated clock as the engine caches it, on `ticket_id`."""
+    c = cached(i, target, steps)
+    return ClockFact(
+        i, ticket_id, kind, leg, None, c.state, c.due_at, c.breach_at, c.stopped_at, c.evaluated_at
+    )
+
+
 def _store(w: PublicWorld, facts: list[tuple[ClockFact, int]]) -> None:
     w.sess.execute(delete(SlaClock))
     for fact, leg in facts:
@@ -99,20 +107,7 @@ def test_sql_aggregate_equals_the_pure_tally(
     ticket_of = {f: t for t, f in family_of.items()}
     facts = []
     for i, ((target, steps), family, kind, leg) in enumerate(clocks):
-        c = cached(i, target, steps)
-        fact = ClockFact(
-            i,
-            ticket_of[family],
-            kind,
-            leg,
-            None,
-            c.state,
-            c.due_at,
-            c.breach_at,
-            c.stopped_at,
-            c.evaluated_at,
-        )
-        facts.append((fact, leg))
+        facts.append((fact_of(i, ticket_of[family], kind, leg, target, steps), leg))
     _store(world, facts)
     with app.app_context():
         got = queries.clock_tallies(db.session(), public_months(NOW, months), NOW)

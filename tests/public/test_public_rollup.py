@@ -17,13 +17,12 @@ from servicedesk import db
 from servicedesk.public import rollup
 from servicedesk.public.models import PublicFigures
 from servicedesk.public.report import build, public_months
-from servicedesk.reports.compliance import ClockFact
 from servicedesk.tickets.models import Ticket
 from sla.scheduler import JOBS, run_job
 from tests.conftest import on_postgres
-from tests.public.test_public_aggregate_property import FAMILIES, _store
+from tests.public.test_public_aggregate_property import FAMILIES, _store, fact_of
 from tests.public.world import PublicWorld, iso, local
-from tests.unit.reports.test_compliance_engine_property import BOUNDARIES, NOW, cached, history
+from tests.unit.reports.test_compliance_engine_property import BOUNDARIES, NOW, history
 
 URL = "/api/v1/public/service-level"
 #: A refresh instant: 10 Dec 2026 14:00 Helsinki.
@@ -113,20 +112,7 @@ def test_the_stored_figures_equal_the_live_ones(
         )
     facts = []
     for i, ((target, steps), which, kind, leg) in enumerate(clocks):
-        c = cached(i, target, steps)
-        fact = ClockFact(
-            i,
-            tickets[which],
-            kind,
-            leg,
-            None,
-            c.state,
-            c.due_at,
-            c.breach_at,
-            c.stopped_at,
-            c.evaluated_at,
-        )
-        facts.append((fact, leg))
+        facts.append((fact_of(i, tickets[which], kind, leg, target, steps), leg))
     _store(world, facts)
     refresh(app, NOW)
     with app.app_context():
