@@ -71,16 +71,20 @@ _PATH_PARAM = re.compile(r"{[^}]+}")
 def common_error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation can answer, by the rules every endpoint shares.
 
-    401 behind authentication (and wrong credentials at the login); 403 where a role or scope
+    401 behind authentication (and wrong credentials at the login; never where no login is
+    asked); 403 where a role or scope
     decides; 404 where the path names a resource; 400 (malformed JSON), 413 and 415 where a
     body is read; 409 (a conflict with stored data or state) on every change; 422 where
     arguments are validated; 400 `bad_cursor` on paged lists; 412 and 428 where If-Match is
     required; 429 on the throttled login; 503 when the database is busy.
     """
-    statuses = {401, 503}
+    statuses = {503}
     parameters = operation.get("parameters", [])
     names = {(p.get("in"), p.get("name")) for p in parameters if isinstance(p, dict)}
-    open_to_all = operation.get("security") == []  # no login, so no role decides: no 403
+    # No login asked (`security: []`): no 401, and no role decides, so no 403 either.
+    open_to_all = operation.get("security") == []
+    if not open_to_all or (method, path) in _PUBLIC_OPERATIONS:
+        statuses.add(401)
     if (method, path) in _PUBLIC_OPERATIONS:
         statuses.add(429)
     elif (method, path) not in _OWN_ACCOUNT and not open_to_all:
