@@ -102,9 +102,9 @@ def clock_facts(
     """One statement: the clocks of an organisation (or of a contract's legs) that may count
     in the window; with each supplier clock's contract (leg -> contract id) and,
     `with_tickets`, each clock's ticket (id, number, title); `suppliers_only`, the supplier
-    legs' clocks alone. An organisation's clocks are
-    ranges of its own indexes (`ix_sla_clocks_org_*`): its tickets are not read at all
-    unless `with_tickets`."""
+    legs' clocks alone (of the organisation's escalated tickets). An organisation's clocks
+    are ranges of its own indexes (`ix_sla_clocks_org_*`): its tickets are not read unless
+    `with_tickets`."""
     ticket_columns = (Ticket.number, Ticket.title) if with_tickets else ()
     stmt = (
         select(*_FACT_COLUMNS, Escalation.contract_id, *ticket_columns)
