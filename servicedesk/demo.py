@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.agreements import cycle, transition
@@ -840,6 +840,11 @@ def load_demo(
         _canned_replies(sess, groups)
         people["supplier_agents"] = _suppliers(sess, services, calendars, creds, today)
         sess.flush()
+        # The people have had their accounts since before last year's agreement: a past
+        # month's per-user charges count them, as a real customer's would.
+        since = datetime.combine(date(today.year - 1, 1, 1), time(0), tzinfo=HELSINKI)
+        accounts = [o.id for o in sess.identity_map.values() if isinstance(o, User)]
+        sess.execute(update(User).where(User.id.in_(accounts)).values(created_at=since))
         with frozen_now(now):  # the plans' events and statuses are as of the demo's day
             _renewals(sess, orgs, today)
             _transition_plans(sess, orgs, phased)
@@ -1031,12 +1036,12 @@ def _agreements(
             }
         )
     promises = []
-    for scope, priority, response, resolution, update, cal in PROMISES:
+    for scope, priority, response, resolution, update_minutes, cal in PROMISES:
         line: dict[str, Any] = {
             "priority": priority,
             "response_minutes": response,
             "resolution_minutes": resolution,
-            "update_minutes": update,
+            "update_minutes": update_minutes,
             "calendar_id": calendars[cal].id,
         }
         if scope and scope.startswith("family:"):

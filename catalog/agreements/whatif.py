@@ -25,6 +25,7 @@ from servicedesk.charges.statement import (
     Statement,
     TicketFact,
     TimeFact,
+    UserSpan,
     VersionTerms,
     build_statement,
 )
@@ -210,14 +211,12 @@ def charges(
     actual_versions: Sequence[VersionTerms],
     version: VersionTerms,
     tickets: Sequence[TicketFact],
-    user_ids: Sequence[int],
+    users: Sequence[UserSpan],
     time_entries: Sequence[TimeFact],
 ) -> tuple[Statement, Statement]:
     """What the versions in force charged for the period, and what V's prices would have."""
-    actual = build_statement(
-        organisation_id, period, actual_versions, tickets, user_ids, time_entries
-    )
+    actual = build_statement(organisation_id, period, actual_versions, tickets, users, time_entries)
     replayed = build_statement(
-        organisation_id, period, [spanning(version, period)], tickets, user_ids, time_entries
+        organisation_id, period, [spanning(version, period)], tickets, users, time_entries
     )
     return actual, replayed

@@ -21,7 +21,7 @@ from catalog.agreements.queries import promise_lines
 from catalog.agreements.replay import KINDS, History, Step
 from catalog.agreements.whatif import TicketCase, WhatIf, charges, compare
 from catalog.services.models import Service
-from servicedesk.charges.queries import active_users, expert_time, versions_in
+from servicedesk.charges.queries import expert_time, user_spans, versions_in
 from servicedesk.charges.statement import Period, PriceLine, TicketFact, VersionTerms
 from servicedesk.enums import STAFF_ROLES
 from servicedesk.reports.compliance import ClockFact, counted
@@ -256,7 +256,7 @@ def what_if(
         TicketFact(t.id, t.service_id, _aware(t.received_at).astimezone(HELSINKI).date(), t.status)
         for t in tickets
     ]
-    users = active_users(sess, org_id)
+    users = user_spans(sess, org_id)
     entries = expert_time(sess, org_id, period)
     priced = charges(
         org_id,

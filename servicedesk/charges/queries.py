@@ -16,6 +16,7 @@ from servicedesk.charges.statement import (
     Statement,
     TicketFact,
     TimeFact,
+    UserSpan,
     VersionTerms,
     build_statement,
 )
@@ -77,23 +78,32 @@ def statement_for(sess: Session, organisation_id: int, period: Period) -> Statem
             )
         )
     ]
-    users = active_users(sess, organisation_id)
+    users = user_spans(sess, organisation_id)
     entries = expert_time(sess, organisation_id, period)
     versions = versions_in(sess, organisation_id, period)
     return build_statement(organisation_id, period, versions, tickets, users, entries)
 
 
-def active_users(sess: Session, organisation_id: int) -> list[int]:
-    """The organisation's active end users and contacts: what `per_user_month` counts."""
-    return list(
-        sess.scalars(
-            select(User.id).where(
-                User.organisation_id == organisation_id,
-                User.active.is_(True),
-                User.role.in_([r.value for r in CUSTOMER_ROLES]),
-            )
+def user_spans(sess: Session, organisation_id: int) -> list[UserSpan]:
+    """The organisation's end users and customer contacts with their lives in Helsinki days:
+    what `per_user_month` counts per month. An account deactivated before deactivations were
+    recorded (inactive, no instant) counts in no month, as it did when only the active ones
+    were counted."""
+    rows = sess.execute(
+        select(User.id, User.created_at, User.active, User.deactivated_at).where(
+            User.organisation_id == organisation_id,
+            User.role.in_([r.value for r in CUSTOMER_ROLES]),
         )
     )
+    return [
+        UserSpan(
+            uid,
+            created.astimezone(HELSINKI).date(),
+            None if active else ended.astimezone(HELSINKI).date(),
+        )
+        for uid, created, active, ended in rows
+        if active or ended is not None
+    ]
 
 
 def expert_time(sess: Session, organisation_id: int, period: Period) -> list[TimeFact]:

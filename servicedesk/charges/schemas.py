@@ -54,7 +54,14 @@ class StatementLineOut(ma.Schema):
     covers_to = ma.fields.Date(allow_none=True)
     months = ma.fields.List(ma.fields.String(), metadata={"description": "YYYY-MM charged"})
     ticket_ids = ma.fields.List(ma.fields.Integer())
-    user_ids = ma.fields.List(ma.fields.Integer())
+    user_ids = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "per_user_month: every account counted in some month"},
+    )
+    users_per_month = ma.fields.List(
+        ma.fields.Integer(),
+        metadata={"description": "per_user_month: the accounts counted in each of `months`"},
+    )
     time_entry_ids = ma.fields.List(ma.fields.Integer())
     minutes = ma.fields.Integer()
 

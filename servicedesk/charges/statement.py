@@ -5,8 +5,9 @@ The same rules for every customer (no per-customer code). For a period [starts_o
 
 - **per_ticket:** price x the organisation's tickets for the line's service *received* (Helsinki
   day) on a day the version is in force and the line has started, except cancelled tickets.
-- **per_user_month:** price x active users (end users and customer contacts, counted when the
-  statement is made: there is no activation history) x the months charged to the line.
+- **per_user_month:** price x, for each month charged to the line, the organisation's user
+  accounts (end users and customer contacts) that existed on some day of that month: created
+  by its last day and not deactivated before its first (`UserSpan`).
 - **fixed_month:** price x the months charged to the line.
 - **per_expert_hour:** price x expert hours (minutes / 60) recorded on the organisation's
   tickets for the line's service, *worked on* (Helsinki day) a day the version is in force and
@@ -83,6 +84,19 @@ class TicketFact:
 
 
 @dataclass(frozen=True)
+class UserSpan:
+    """A customer user account's life in Helsinki days: from its creation to its
+    deactivation (None: still active). A month counts it when the two meet."""
+
+    id: int
+    first_day: date
+    last_day: date | None = None
+
+    def in_month(self, first: date, last: date) -> bool:
+        return self.first_day <= last and (self.last_day is None or self.last_day >= first)
+
+
+@dataclass(frozen=True)
 class TimeFact:
     id: int
     ticket_id: int
@@ -108,7 +122,10 @@ class StatementLine:
     covers_to: date | None
     months: tuple[str, ...] = ()
     ticket_ids: tuple[int, ...] = ()
+    #: per_user_month: every account counted in some month of the line, and how many each
+    #: month counted (one number per `months`).
     user_ids: tuple[int, ...] = ()
+    users_per_month: tuple[int, ...] = ()
     time_entry_ids: tuple[int, ...] = ()
     minutes: int = 0
 
@@ -190,12 +207,12 @@ def build_statement(
     period: Period,
     versions: Sequence[VersionTerms],
     tickets: Iterable[TicketFact],
-    user_ids: Iterable[int],
+    users: Iterable[UserSpan],
     time_entries: Iterable[TimeFact],
 ) -> Statement:
     """Price every line of every version in force in the period (module docstring: the rules)."""
     tickets, time_entries = list(tickets), list(time_entries)
-    users = tuple(sorted(set(user_ids)))
+    accounts = tuple(sorted(users, key=lambda u: u.id))
     in_force = [v for v in versions if _days(period, v, _ANY) is not None]
     month_owner = {
         end: next((v for v in in_force if v.in_force(end)), None) for end in month_ends(period)
@@ -204,7 +221,7 @@ def build_statement(
     for version in sorted(in_force, key=lambda v: v.valid_from):
         for line in version.lines:
             lines.append(
-                _price_line(period, version, line, tickets, users, time_entries, month_owner)
+                _price_line(period, version, line, tickets, accounts, time_entries, month_owner)
             )
     total = sum((line.amount for line in lines), Decimal("0.00"))
     counted = sorted({t for line in lines for t in line.ticket_ids})
@@ -227,7 +244,7 @@ def _price_line(
     version: VersionTerms,
     line: PriceLine,
     tickets: list[TicketFact],
-    users: tuple[int, ...],
+    users: tuple[UserSpan, ...],
     time_entries: list[TimeFact],
     month_owner: dict[date, VersionTerms | None],
 ) -> StatementLine:
@@ -242,6 +259,7 @@ def _price_line(
     months: tuple[str, ...] = ()
     minutes = 0
     line_users: tuple[int, ...] = ()
+    per_month: tuple[int, ...] = ()
     model = line.price_model
     if model == "per_ticket":
         ticket_ids = tuple(
@@ -266,14 +284,20 @@ def _price_line(
         # Shown to 4 decimals; the amount is priced from the minutes, never from this.
         quantity = (Decimal(minutes) / 60).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     elif model in ("per_user_month", "fixed_month"):
-        months = tuple(
-            f"{end_day:%Y-%m}"
+        charged = [
+            end_day
             for end_day, owner in month_owner.items()
             if owner is version and line.starts_on <= end_day
-        )
+        ]
+        months = tuple(f"{end_day:%Y-%m}" for end_day in charged)
         if model == "per_user_month":
-            line_users = users
-            quantity = Decimal(len(users) * len(months))
+            counted = [
+                [u.id for u in users if u.in_month(end_day.replace(day=1), end_day)]
+                for end_day in charged
+            ]
+            per_month = tuple(len(ids) for ids in counted)
+            line_users = tuple(sorted({i for ids in counted for i in ids}))
+            quantity = Decimal(sum(per_month))
         else:
             quantity = Decimal(len(months))
     else:
@@ -295,6 +319,7 @@ def _price_line(
         months=months,
         ticket_ids=ticket_ids,
         user_ids=line_users,
+        users_per_month=per_month,
         time_entry_ids=entry_ids,
         minutes=minutes,
     )

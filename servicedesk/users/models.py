@@ -44,6 +44,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the account was last deactivated (None while active, and for accounts
+    #: deactivated before this was recorded): per-user charges count an account's months.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

@@ -116,6 +116,9 @@ def update_user(sess: Session, user: User, changes: dict[str, Any]) -> User:
     _check_supplier(sess, supplier_id)
     user.supplier_id = supplier_id
     user.desk = desk
+    if "active" in changes and bool(changes["active"]) != user.active:
+        # A reactivated account counts again from its creation (one deactivation is kept).
+        user.deactivated_at = None if changes["active"] else utcnow()
     for field in ("name", "locale", "active"):
         if field in changes:
             setattr(user, field, str(changes[field]) if field == "locale" else changes[field])

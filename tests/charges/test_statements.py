@@ -114,7 +114,9 @@ def world(client: Any, make: Any, dbs: Any, desk: dict[str, Any]) -> World:
     dbs.commit()
     contact = make.user("customer_contact", org=org)
     gone = make.user("end_user", org=org)
-    dbs.get(User, gone.id).active = False
+    dbs.get(User, gone.id).active = False  # deactivated before it was recorded: no month
+    for person in (requester, contact, gone):  # accounts of long standing
+        dbs.get(User, person.id).created_at = datetime(2025, 1, 1, tzinfo=UTC)
     manager = make.user("account_manager")
     dbs.execute(
         insert(organisation_account_managers), [{"organisation_id": org.id, "user_id": manager.id}]
@@ -201,6 +203,35 @@ def test_a_quarter_takes_each_versions_prices_for_its_own_days(world: World) -> 
     # v2: 90 + 99.99 + 2 x 1300 + 2 x 2 x 4.00 (Nov, Dec) = 2805.99
     assert body["total"] == "4037.99"
     assert D(body["total"]) == sum(D(line["amount"]) for line in body["lines"])
+
+
+def test_each_month_charges_the_accounts_it_had(world: World, make: Any, dbs: Any) -> None:
+    """An account created on 15 November counts in November and December, not October; one
+    deactivated through the API on 10 December counts through December, and in no later
+    month; reactivated, it counts again."""
+    newcomer = make.user("end_user", org=world.org)
+    dbs.get(User, newcomer.id).created_at = datetime(2026, 11, 15, 8, tzinfo=UTC)
+    leaver = make.user("end_user", org=world.org)
+    dbs.get(User, leaver.id).created_at = datetime(2025, 1, 1, tzinfo=UTC)
+    dbs.commit()
+    admin, url = world.make.auth(world.admin), f"/api/v1/users/{leaver.id}"
+    with frozen_now(datetime(2026, 12, 10, 12, tzinfo=UTC)):
+        resp = world.client.patch(url, json={"active": False}, headers=admin)
+    assert resp.status_code == 200, resp.get_json()
+    lines = _lines(world.statement(world.admin, "2026-Q4").get_json())
+    october = lines[(1, world.services["users"].id)]
+    assert october["users_per_month"] == [3]  # requester, contact, leaver
+    assert newcomer.id not in october["user_ids"] and leaver.id in october["user_ids"]
+    later = lines[(2, world.services["users"].id)]
+    assert later["months"] == ["2026-11", "2026-12"]
+    assert later["users_per_month"] == [4, 4]  # + the newcomer
+    assert (later["quantity"], later["amount"]) == ("8", "32.00")
+    january = _lines(world.statement(world.admin, "2027-01").get_json())
+    assert january[(2, world.services["users"].id)]["users_per_month"] == [3]  # leaver gone
+    back = world.client.patch(url, json={"active": True}, headers=admin)
+    assert back.status_code == 200, back.get_json()
+    january = _lines(world.statement(world.admin, "2027-01").get_json())
+    assert january[(2, world.services["users"].id)]["users_per_month"] == [4]
 
 
 def test_who_sees_a_statement(world: World, make: Any) -> None:

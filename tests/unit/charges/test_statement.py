@@ -14,6 +14,7 @@ from servicedesk.charges.statement import (
     PriceLine,
     TicketFact,
     TimeFact,
+    UserSpan,
     VersionTerms,
     build_statement,
     parse_period,
@@ -69,6 +70,11 @@ ENTRIES = [
 ]
 
 
+def always(*ids: int) -> list[UserSpan]:
+    """Accounts that exist in every month of these examples."""
+    return [UserSpan(i, date(2020, 1, 1)) for i in ids]
+
+
 def _line(statement, version_id: int, service_id: int):
     (found,) = [
         line
@@ -79,7 +85,7 @@ def _line(statement, version_id: int, service_id: int):
 
 
 def test_a_quarter_across_two_versions_prices_every_kind_exactly_by_hand() -> None:
-    statement = build_statement(7, Q4, [V2, V1], TICKETS, [13, 11, 12], ENTRIES)
+    statement = build_statement(7, Q4, [V2, V1], TICKETS, always(13, 11, 12), ENTRIES)
     expected = {
         # version, service: (quantity, amount, traced ids)
         (1, 1): (D(2), D("50.00")),  # tickets 101, 102 x 25.00
@@ -112,7 +118,7 @@ def test_a_quarter_across_two_versions_prices_every_kind_exactly_by_hand() -> No
 
 
 def test_a_month_under_one_version_and_a_version_outside_the_period() -> None:
-    statement = build_statement(7, parse_period("2026-10"), [V1, V2], TICKETS, [11], ENTRIES)
+    statement = build_statement(7, parse_period("2026-10"), [V1, V2], TICKETS, always(11), ENTRIES)
     assert {line.agreement_version_id for line in statement.lines} == {1}
     assert [line.amount for line in statement.lines] == [
         D("25.00"),
@@ -125,10 +131,32 @@ def test_a_month_under_one_version_and_a_version_outside_the_period() -> None:
 
 def test_a_month_whose_agreement_ended_midway_charges_no_monthly_lines() -> None:
     ended = VersionTerms(9, 1, date(2026, 1, 1), date(2026, 11, 15), "monthly", V1.lines)
-    statement = build_statement(7, parse_period("2026-11"), [ended], TICKETS, [11], ENTRIES)
+    statement = build_statement(7, parse_period("2026-11"), [ended], TICKETS, always(11), ENTRIES)
     monthly = [ln for ln in statement.lines if ln.price_model.endswith("month")]
     assert monthly and all(ln.quantity == 0 and ln.amount == D("0.00") for ln in monthly)
     assert _line(statement, 9, 1).ticket_ids == (102,)
+
+
+def test_each_month_counts_the_accounts_that_existed_in_it() -> None:
+    """Q4 at V1's 3.50 a user a month: an account created on 31 October counts from
+    October (it existed on its last day), one deactivated on 1 December counts through
+    December (it existed on its first day), one created on 1 January counts in none, one
+    deactivated on 30 September in none."""
+    only = VersionTerms(3, 1, date(2026, 1, 1), None, "quarterly", (V1.lines[1],))
+    users = [
+        UserSpan(1, date(2020, 1, 1)),  # every month: 3
+        UserSpan(2, date(2026, 10, 31)),  # Oct, Nov, Dec: 3
+        UserSpan(3, date(2026, 11, 2), date(2026, 12, 1)),  # Nov, Dec: 2
+        UserSpan(4, date(2025, 5, 5), date(2026, 10, 31)),  # Oct: 1
+        UserSpan(5, date(2027, 1, 1)),  # none
+        UserSpan(6, date(2024, 1, 1), date(2026, 9, 30)),  # none
+    ]
+    statement = build_statement(7, Q4, [only], [], users, [])
+    line = _line(statement, 3, 2)
+    assert line.months == ("2026-10", "2026-11", "2026-12")
+    assert line.users_per_month == (3, 3, 3)  # Oct: 1, 2, 4; Nov: 1, 2, 3; Dec: 1, 2, 3
+    assert line.quantity == D(9) and line.amount == D("31.50")
+    assert line.user_ids == (1, 2, 3, 4)
 
 
 def test_half_a_cent_rounds_up_not_to_even() -> None:
@@ -200,7 +228,8 @@ def test_the_total_is_exactly_the_sum_of_the_rounded_lines(lines, minutes, n_tic
     entries = [
         TimeFact(i, 0, i % len(lines), date(2026, 3, 2), m, True) for i, m in enumerate(minutes)
     ]
-    statement = build_statement(1, parse_period("2026-Q1"), [version], tickets, [1, 2], entries)
+    quarter = parse_period("2026-Q1")
+    statement = build_statement(1, quarter, [version], tickets, always(1, 2), entries)
     assert statement.total == sum(line.amount for line in statement.lines)
     for line in statement.lines:
         assert line.amount == line.amount.quantize(D("0.01"))
