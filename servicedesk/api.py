@@ -97,8 +97,8 @@ def common_error_statuses(method: str, path: str, operation: dict[str, Any]) -> 
         statuses.add(409)
     if any(where == "query" for where, _name in names):
         statuses.add(422)
-    if ("query", "cursor") in names:
-        statuses.add(400)
+    if any(where == "query" and str(name).endswith("cursor") for where, name in names):
+        statuses.add(400)  # a cursor this API did not give out (lists, the breach pages)
     if ("header", "If-Match") in names:
         statuses |= {412, 428}
     return statuses

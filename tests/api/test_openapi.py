@@ -104,4 +104,5 @@ def test_paged_lists_document_a_bad_cursor_and_the_ticket_patch_its_precondition
         assert "400" in paths[path]["get"]["responses"], path
     assert {"409", "412", "428"} <= set(paths["/api/v1/tickets/{ticket_id}"]["patch"]["responses"])
     assert "429" in paths["/api/v1/auth/tokens"]["post"]["responses"]
+    assert "400" in paths["/api/v1/reports/service-level"]["get"]["responses"]  # breaches_cursor
     assert "403" not in paths["/api/v1/me"]["get"]["responses"]
