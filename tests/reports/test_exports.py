@@ -17,12 +17,13 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from servicedesk import db
-from servicedesk.reports import periods
+from servicedesk.reports import exports, periods
 from servicedesk.reports.exports import report_pdf
 from servicedesk.users.models import User
 from tests.reports.test_pages import HOSTILE, NOW, November, get, org_url
 from tests.reports.test_pages import login as login
 from tests.reports.test_pages import november as november
+from tests.reports.world import local
 
 
 def api_report(client: Any, make: Any, user: Any, org_id: int) -> dict[str, Any]:
@@ -201,3 +202,35 @@ def test_report_pdf_is_the_monthly_mails_attachment_in_the_readers_language(
     text = _pdf_text(data)
     assert "Servicenivårapport" in text and "november 2026" in text
     assert "Kuntasoft Oy" not in text  # customer contacts get the mail too
+
+
+def test_the_mails_pdf_lists_the_first_breaches_and_says_how_many_there_are(
+    november: November, app: Any, client: Any, monkeypatch: Any, login: Any
+) -> None:
+    """One breach listed of two (the limit lowered to 1): the PDF says so, in the reader's
+    language; the page's export.pdf still lists both."""
+    w = november.world
+    later = w.ticket(client, local(2026, 11, 20, 9), title="Toinen ylitys")
+    w.clock(
+        later,
+        "resolution",
+        w.p1,
+        "breached",
+        local(2026, 11, 20, 9),
+        due=local(2026, 11, 20, 12),
+        breach=local(2026, 11, 20, 12),
+        stopped=local(2026, 11, 20, 15),
+    )
+    monkeypatch.setattr(exports, "MAIL_BREACHES", 1)
+    sess = db.new_session(app)
+    try:
+        org = sess.get(type(november.org), november.org.id)
+        with db.frozen_now(NOW):
+            text = _pdf_text(report_pdf(sess, org, periods.parse("2026-11"), NOW, "sv"))
+    finally:
+        sess.close()
+    flat = re.sub(r"\s+", " ", text)
+    assert "Här visas 1 av periodens 2 överskridanden" in flat
+    assert "Toinen ylitys" not in flat
+    page = get(login(november.manager), org_url(november.org.id) + "/export.pdf", period="2026-11")
+    assert "Toinen ylitys" in _pdf_text(page.data)
