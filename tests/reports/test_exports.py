@@ -20,10 +20,9 @@ from servicedesk import db
 from servicedesk.reports import exports, periods
 from servicedesk.reports.exports import report_pdf
 from servicedesk.users.models import User
-from tests.reports.test_pages import HOSTILE, NOW, November, get, org_url
+from tests.reports.test_pages import HOSTILE, NOW, SECOND_BREACH, November, get, org_url
 from tests.reports.test_pages import login as login
 from tests.reports.test_pages import november as november
-from tests.reports.world import local
 
 
 def api_report(client: Any, make: Any, user: Any, org_id: int) -> dict[str, Any]:
@@ -209,18 +208,7 @@ def test_the_mails_pdf_lists_the_first_breaches_and_says_how_many_there_are(
 ) -> None:
     """One breach listed of two (the limit lowered to 1): the PDF says so, in the reader's
     language; the page's export.pdf still lists both."""
-    w = november.world
-    later = w.ticket(client, local(2026, 11, 20, 9), title="Toinen ylitys")
-    w.clock(
-        later,
-        "resolution",
-        w.p1,
-        "breached",
-        local(2026, 11, 20, 9),
-        due=local(2026, 11, 20, 12),
-        breach=local(2026, 11, 20, 12),
-        stopped=local(2026, 11, 20, 15),
-    )
+    november.second_breach(client)
     monkeypatch.setattr(exports, "MAIL_BREACHES", 1)
     sess = db.new_session(app)
     try:
@@ -231,6 +219,6 @@ def test_the_mails_pdf_lists_the_first_breaches_and_says_how_many_there_are(
         sess.close()
     flat = re.sub(r"\s+", " ", text)
     assert "Här visas 1 av periodens 2 överskridanden" in flat
-    assert "Toinen ylitys" not in flat
+    assert SECOND_BREACH not in flat
     page = get(login(november.manager), org_url(november.org.id) + "/export.pdf", period="2026-11")
-    assert "Toinen ylitys" in _pdf_text(page.data)
+    assert SECOND_BREACH in _pdf_text(page.data)

@@ -22,6 +22,7 @@ from tests.reports.world import World, local
 from tests.web.conftest import PASSWORD, Browser
 
 NOW = datetime(2026, 12, 15, 10, tzinfo=UTC)
+SECOND_BREACH = "Toinen ylitys"
 HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror=alert(1)>'
 
 
@@ -119,6 +120,22 @@ class November:
         )
         sess.commit()
         self.other_org = make.org()
+
+    def second_breach(self, client: Any) -> int:
+        """A later breach in November, of a ticket titled SECOND_BREACH (the breach pages)."""
+        w = self.world
+        later = w.ticket(client, local(2026, 11, 20, 9), title=SECOND_BREACH)
+        w.clock(
+            later,
+            "resolution",
+            w.p1,
+            "breached",
+            local(2026, 11, 20, 9),
+            due=local(2026, 11, 20, 12),
+            breach=local(2026, 11, 20, 12),
+            stopped=local(2026, 11, 20, 15),
+        )
+        return later
 
 
 @pytest.fixture
@@ -292,23 +309,12 @@ def test_the_breach_list_is_paged_on_the_page(
     """One breach a page: the note says how many there are, "Next breaches" leads to the
     next one, keeping the period; the exports still list every breach (the page is in
     Finnish, the manager's language)."""
-    w = november.world
-    later = w.ticket(client, local(2026, 11, 20, 9), title="Toinen ylitys")
-    w.clock(
-        later,
-        "resolution",
-        w.p1,
-        "breached",
-        local(2026, 11, 20, 9),
-        due=local(2026, 11, 20, 12),
-        breach=local(2026, 11, 20, 12),
-        stopped=local(2026, 11, 20, 15),
-    )
+    november.second_breach(client)
     monkeypatch.setattr(report_pages, "BREACHES_PER_PAGE", 1)
     manager = login(november.manager)
     html = get(manager, org_url(november.org.id), period="2026-11").get_data(as_text=True)
     assert "Tässä 1 kauden 2 ylityksestä" in html
-    assert "Toinen ylitys" not in html  # the later breach is on the next page
+    assert SECOND_BREACH not in html  # the later breach is on the next page
     assert f'<a href="/desk/tickets/{november.hostile}">' in html  # the breach's ticket
     link = re.search(r'<a href="([^"]+)">Seuraavat ylitykset</a>', html)
     assert link is not None
@@ -316,7 +322,7 @@ def test_the_breach_list_is_paged_on_the_page(
     assert "period=2026-11" in following
     with db.frozen_now(NOW):
         second = manager.get(following.split("#")[0]).get_data(as_text=True)
-    assert "Toinen ylitys" in second and "Seuraavat ylitykset" not in second
+    assert SECOND_BREACH in second and "Seuraavat ylitykset" not in second
     back = re.search(r'<a href="([^"]+)">Ensimmäiset ylitykset</a>', second)
     assert back is not None and "breaches=" not in back.group(1)
     assert "period=2026-11" in html_module.unescape(back.group(1))
@@ -329,4 +335,4 @@ def test_the_breach_list_is_paged_on_the_page(
     )  # a query argument named like the path's
     assert clash.status_code == 200
     csv = get(manager, org_url(november.org.id) + "/export.csv", period="2026-11")
-    assert "Toinen ylitys" in csv.get_data(as_text=True)
+    assert SECOND_BREACH in csv.get_data(as_text=True)
