@@ -196,8 +196,11 @@ def test_a_service_that_starts_later_shows_its_date_and_takes_only_change_needs_
     from catalog.agreements.models import AgreementService
 
     later = make.service("ICT")
-    line = dbs.scalar(select(AgreementService).where(AgreementService.service_id == later.id))
-    line.starts_on = date(2099, 3, 1)
+    # Every organisation's line of it (the factory adds it to each agreement): picking one
+    # with `scalar` took whichever row PostgreSQL returned first, not always the user's.
+    lines = dbs.scalars(select(AgreementService).where(AgreementService.service_id == later.id))
+    for line in lines:
+        line.starts_on = date(2099, 3, 1)
     dbs.commit()
     b = browser_for(world.user)
     picker = text_of(b.get("/portal/new").get_data(as_text=True))
