@@ -216,6 +216,9 @@ def test_the_error_summary_links_to_its_fields(page: Any, make: Any) -> None:
     page.locator("main form button[type=submit]").click()
     summary = page.locator(".error-summary")
     summary.wait_for()
+    # the page moves the focus to the summary once loaded; wait for that, or it can
+    # take the focus back from the link below
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')")
     links = summary.locator("a[href^='#']")
     assert links.count() >= 1
     target = links.first.get_attribute("href")
