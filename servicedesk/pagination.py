@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.base import ExecutableOption
 
+from servicedesk import statements
 from servicedesk.errors import ApiError
 
 
@@ -68,22 +69,37 @@ def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
     return value, last_id
 
 
+#: Bind parameter names of a page query: the cursor's sort value and id, and LIMIT.
+_VALUE, _LAST_ID, _LIMIT = "cursor_value", "cursor_id", "page_limit"
+
+
 def _page_query(
-    stmt: Select[Any], key: SortKey, limit: int, cursor: str | None
+    stmt: Select[Any], key: SortKey, after_cursor: bool
 ) -> tuple[Select[Any], Any, tuple[Any, ...]]:
-    """The page's rows of `stmt` after `cursor` (limit + 1 of them, to see if more follow):
-    the outer select of its entity, the entity, and the ORDER BY."""
+    """The page's rows of `stmt` (limit + 1 of them, to see if more follow), after a cursor
+    when `after_cursor`: the outer select of its entity, the entity, and the ORDER BY. The
+    cursor and the limit are bind parameters (`_page_params`), so a kept query serves any
+    page."""
     col, idc = key.column, key.id_column
-    if cursor:
-        value, last_id = decode_cursor(cursor, key)
+    if after_cursor:
+        value = bindparam(_VALUE, type_=col.type)
+        last_id = bindparam(_LAST_ID, type_=idc.type)
         if key.descending:
             stmt = stmt.where(or_(col < value, and_(col == value, idc < last_id)))
         else:
             stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
     order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
     entity = stmt.column_descriptions[0]["entity"]
-    page = stmt.with_only_columns(idc).order_by(*order).limit(limit + 1).subquery("page")
+    limit = bindparam(_LIMIT, type_=Integer)
+    page = stmt.with_only_columns(idc).order_by(*order).limit(limit).subquery("page")
     return select(entity).join(page, idc == page.c[idc.key]), entity, order
+
+
+def _page_params(key: SortKey, limit: int, cursor: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {_LIMIT: limit + 1}
+    if cursor:
+        params[_VALUE], params[_LAST_ID] = decode_cursor(cursor, key)
+    return params
 
 
 def _cut(rows: list[Any], key: SortKey, limit: int) -> tuple[list[Any], str | None]:
@@ -111,14 +127,15 @@ def paginate(
     with their eager relationships (`options` adjust them): a join before the LIMIT would
     join every matching row.
     """
-    outer, _entity, order = _page_query(stmt, key, limit, cursor)
-    rows = list(sess.scalars(outer.order_by(*order).options(*options)).unique())
+    params = _page_params(key, limit, cursor)
+    outer, _entity, order = _page_query(stmt, key, bool(cursor))
+    rows = list(sess.scalars(outer.order_by(*order).options(*options), params).unique())
     return _cut(rows, key, limit)
 
 
 def paginate_with(
     sess: Session,
-    stmt: Select[Any],
+    build: Callable[[], Select[Any]],
     key: SortKey,
     limit: int,
     cursor: str | None,
@@ -126,13 +143,28 @@ def paginate_with(
     child: Any,
     on: ColumnElement[bool],
     child_order: Any,
+    *,
+    memo: Hashable | None = None,
+    params: dict[str, Any] | None = None,
 ) -> tuple[list[Any], dict[Any, list[Any]], str | None]:
-    """`paginate`, with each row's `child` rows (outer-joined `on`, in `child_order`) read in
-    the same statement: the page, its children by row, and the next cursor."""
-    outer, _entity, order = _page_query(stmt, key, limit, cursor)
-    query = outer.add_columns(child).outerjoin(child, on)
+    """`paginate` of the statement `build()` makes, with each row's `child` rows (outer-joined
+    `on`, in `child_order`) read in the same statement: the page, its children by row, and
+    the next cursor.
+
+    With `memo`, the page query is kept per process (`statements.kept`) under `memo` and
+    whether a cursor is given: `memo` must name every input of `build`, `on` and `options`
+    that is not a bind parameter; `params` gives the values of those (a bound scope's).
+    """
+    params = {**(params or {}), **_page_params(key, limit, cursor)}
+
+    def query() -> Select[Any]:
+        outer, _entity, order = _page_query(build(), key, bool(cursor))
+        joined = outer.add_columns(child).outerjoin(child, on)
+        return joined.order_by(*order, child_order).options(*options)
+
+    stmt = query() if memo is None else statements.kept(("page", memo, bool(cursor)), query)
     found: dict[Any, list[Any]] = {}
-    for row, kid in sess.execute(query.order_by(*order, child_order).options(*options)):
+    for row, kid in sess.execute(stmt, params):
         kids = found.setdefault(row, [])
         if kid is not None:
             kids.append(kid)

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from servicedesk import statements
 from servicedesk.db import upsert_insert, utcnow
 from servicedesk.notifications.models import OutboxMessage
 
@@ -15,9 +16,6 @@ _SUBJECT_MAX = 300
 #: sess.info: this session replays history (the demo): what it enqueues was delivered when
 #: it happened, so it is written as sent at that instant (`utcnow()`, frozen by the replay).
 HISTORY = "outbox_history"
-#: A request writes a handful of mails (one statement); the demo's history, chunks of these
-#: (SQLite allows 32 766 bound values in one statement, a row has 16).
-_ROWS_PER_INSERT = 500
 
 
 def enqueue(
@@ -96,15 +94,21 @@ def enqueue(
 
 
 def enqueue_rows(sess: Session, rows: list[dict[str, Any]]) -> None:
-    """Add many outbox rows in ONE statement (a multi-row INSERT), skipping every row whose
-    dedup key (or Message-ID) is taken: a retried request or a second scheduler adds nothing.
+    """Add many outbox rows in ONE statement (executemany), skipping every row whose dedup
+    key (or Message-ID) is taken: a retried request or a second scheduler adds nothing.
 
-    The rows are complete (`ticket_mail.outbox_row` makes them); flush only, never commits.
+    The rows are complete (`ticket_mail.outbox_row` makes them, all with the same keys);
+    flush only, never commits. The statement is built once per dialect: a multi-row VALUES
+    built per call cost a ticket's creation a tenth of its time.
     """
-    table = OutboxMessage.__table__
-    for start in range(0, len(rows), _ROWS_PER_INSERT):
-        chunk = rows[start : start + _ROWS_PER_INSERT]
-        sess.execute(upsert_insert(sess)(table).values(chunk).on_conflict_do_nothing())
+    if not rows:
+        return
+    insert = upsert_insert(sess)
+    stmt = statements.kept(
+        ("outbox_insert", insert.__module__),
+        lambda: insert(OutboxMessage.__table__).on_conflict_do_nothing(),
+    )
+    sess.execute(stmt, rows)
 
 
 def requeue(sess: Session, ids: list[int]) -> int:

@@ -21,10 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from catalog.groups.models import ResolverGroup, group_members
+from servicedesk import statements
 from servicedesk.db import utcnow
 from servicedesk.enums import Role
 from servicedesk.notifications.messages import (
@@ -173,16 +174,22 @@ def _person(user: Any) -> Person:
     return Person(user.id, user.email, user.locale, user.active, user.name)
 
 
+def _group_recipients_statement() -> Any:
+    return (
+        select(ResolverGroup.id, ResolverGroup.name, ResolverGroup.email, User)
+        .outerjoin(group_members, group_members.c.group_id == ResolverGroup.id)
+        .outerjoin(User, User.id == group_members.c.user_id)
+        .where(ResolverGroup.id.in_(bindparam("ids", expanding=True)))
+        .order_by(ResolverGroup.id, User.id)
+    )
+
+
 def _group_recipients(sess: Session, group_ids: set[int]) -> dict[int, tuple[str, list[Person]]]:
     """Per group: its name and who hears of its new tickets (its address, else its members)."""
     if not group_ids:
         return {}
     rows = sess.execute(
-        select(ResolverGroup.id, ResolverGroup.name, ResolverGroup.email, User)
-        .outerjoin(group_members, group_members.c.group_id == ResolverGroup.id)
-        .outerjoin(User, User.id == group_members.c.user_id)
-        .where(ResolverGroup.id.in_(group_ids))
-        .order_by(ResolverGroup.id, User.id)
+        statements.kept("group_recipients", _group_recipients_statement), {"ids": list(group_ids)}
     )
     found: dict[int, tuple[str, list[Person]]] = {}
     for gid, name, email, user in rows:

@@ -140,8 +140,6 @@ def _answer(
     return ticket_answer(ticket, ticket.sla, ticket.allowed_transitions)  # type: ignore[attr-defined]
 
 
-
-
 def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None = None):
     return ticket_out(ticket), status, {"ETag": etag_of(ticket), **(extra or {})}
 
@@ -187,17 +185,24 @@ class Tickets(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tickets the caller may see, filtered, newest first, a page at a time."""
         user = current_user()
-        # The page and the clocks its caller may see, in one statement.
+        # The page and the clocks its caller may see, in one statement, kept per scope
+        # shape and filters (not with sla_state: its conditions hold the instant now).
+        memo = None
+        if not args.get("sla_state"):
+            memo = ("tickets", access.scope_shape(user), queries.filters_key(args))
+        bound = memo is not None
         items, clocks, cursor = paginate_with(
             db.session(),
-            queries.ticket_list(user, args),
+            lambda: queries.ticket_list(user, args, bound=bound),
             queries.sort_key(args["sort"]),
             args["limit"],
             args["cursor"],
             (*queries.ANSWER_LOAD, lazyload(SlaClock.alerts)),
             SlaClock,
-            (SlaClock.ticket_id == Ticket.id) & access.clock_scope(user),
+            (SlaClock.ticket_id == Ticket.id) & access.clock_scope(user, bound),
             SlaClock.id,
+            memo=memo,
+            params=access.scope_params(user) if bound else None,
         )
         page = {"items": [_answer(t, clocks[t]) for t in items], "next_cursor": cursor}
         return current_app.json.response(page)

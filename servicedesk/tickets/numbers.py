@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
+from servicedesk import statements
 from servicedesk.db import upsert_insert
 from servicedesk.tickets.models import TicketNumberCounter
 
@@ -13,15 +17,19 @@ PREFIX = "KPK"
 def next_ticket_number(sess: Session, year: int) -> str:
     """Take the year's next running number atomically (an upsert that returns the new value)."""
     insert = upsert_insert(sess)
+    stmt = statements.kept(("ticket_number", insert.__module__), lambda: _take_number(insert))
+    seq = sess.execute(stmt, {"year": year}).scalar_one()
+    return format_number(year, seq)
+
+
+def _take_number(insert: Any) -> Any:
     table = TicketNumberCounter.__table__
-    stmt = (
+    return (
         insert(table)
-        .values(year=year, last=1)
+        .values(year=bindparam("year"), last=1)
         .on_conflict_do_update(index_elements=[table.c.year], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
-    seq = sess.execute(stmt).scalar_one()
-    return format_number(year, seq)
 
 
 def format_number(year: int, seq: int) -> str:

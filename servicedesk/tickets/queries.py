@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, lazyload, load_only
 
 from catalog.organisations.models import Organisation
@@ -59,23 +59,40 @@ def ticket_to_answer(
     """The ticket `user` may see (404 otherwise), loaded for its answer, with the SLA clocks
     they may see (`access.clock_scope`, by id) and whether it was ever escalated to a
     supplier (for the time split's legs): all in one query, joined to its clocks."""
-    escalated = exists().where(Escalation.ticket_id == Ticket.id).label("escalated")
-    on = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user))
-    rows = sess.execute(
-        select(Ticket, SlaClock, escalated)
-        .outerjoin(SlaClock, on)
-        .where(Ticket.id == ticket_id, access.ticket_scope(user))
-        .options(*ANSWER_LOAD, lazyload(SlaClock.alerts))
-        .order_by(SlaClock.id)
-    ).all()
+    stmt, params = access.scoped_statement("ticket_answer", user, _answer_statement)
+    rows = sess.execute(stmt, {**params, "ticket_id": ticket_id}).all()
     if not rows:
         raise NotFound(f"No ticket {ticket_id}.")
     clocks = [row[1] for row in rows if row[1] is not None]
     return rows[0][0], clocks, bool(rows[0][2])
 
 
-def ticket_list(user: User, args: dict[str, Any]) -> Select[Any]:
-    stmt = select(Ticket).where(access.ticket_scope(user))
+def _answer_statement(user: User) -> Select[Any]:
+    escalated = exists().where(Escalation.ticket_id == Ticket.id).label("escalated")
+    on = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user, bound=True))
+    return (
+        select(Ticket, SlaClock, escalated)
+        .outerjoin(SlaClock, on)
+        .where(Ticket.id == bindparam("ticket_id"), access.ticket_scope(user, bound=True))
+        .options(*ANSWER_LOAD, lazyload(SlaClock.alerts))
+        .order_by(SlaClock.id)
+    )
+
+
+def filters_key(args: dict[str, Any]) -> tuple[Any, ...]:
+    """Every input of `ticket_list` and `sort_key` but the page's cursor and limit."""
+    return tuple(
+        sorted(
+            (name, tuple(value) if isinstance(value, list) else value)
+            for name, value in args.items()
+            if name not in ("cursor", "limit")
+        )
+    )
+
+
+def ticket_list(user: User, args: dict[str, Any], *, bound: bool = False) -> Select[Any]:
+    """The tickets `user` may see that match `args` (`bound`: as `access.ticket_scope`)."""
+    stmt = select(Ticket).where(access.ticket_scope(user, bound))
     multi = {"status": Ticket.status, "priority": Ticket.priority, "type": Ticket.type}
     for name, column in multi.items():
         if args.get(name):
