@@ -53,9 +53,7 @@ def test_end_users_of_one_shape_see_only_their_own_tickets(client: Any, two_orgs
             if other_key != key:
                 # GET, and a write's `visible_ticket`: the same 404 as a ticket that is not there
                 assert_error(client.get(f"{TICKETS}/{other}", headers=h), 404, "not_found")
-                reply = client.post(
-                    f"{TICKETS}/{other}/comments", json={"body": "hei"}, headers=h
-                )
+                reply = client.post(f"{TICKETS}/{other}/comments", json={"body": "hei"}, headers=h)
                 assert_error(reply, 404, "not_found")
 
 
