@@ -15,8 +15,13 @@ from servicedesk.tickets.models import Ticket
 
 
 def instant(value: datetime | None) -> str | None:
-    """As `servicedesk.schemas.UTCDateTimeField` writes an instant."""
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """As `servicedesk.schemas.UTCDateTimeField` writes an instant (whole seconds, Z)."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is several times faster than strftime; a page writes hundreds of these
+    return value.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def _named(row: Any) -> dict[str, Any] | None:

@@ -140,6 +140,18 @@ def _answer(
     return ticket_answer(ticket, ticket.sla, ticket.allowed_transitions)  # type: ignore[attr-defined]
 
 
+def _page_answers(items: list[Ticket], clocks: dict[Ticket, list[SlaClock]]) -> list[Any]:
+    """`_answer` of each ticket of a list page (no time split), with the request's session,
+    instant and caller read once for the page."""
+    sess, now, user = db.session(), utcnow(), current_user()
+    answers = []
+    for ticket in items:
+        sla = sla_queries.ticket_sla(sess, clocks[ticket], now)
+        sla["time_split"] = None
+        answers.append(ticket_answer(ticket, sla, operations.transitions_for(user, ticket)))
+    return answers
+
+
 def _with_etag(ticket: Ticket, status: int = 200, extra: dict[str, str] | None = None):
     return ticket_out(ticket), status, {"ETag": etag_of(ticket), **(extra or {})}
 
@@ -204,7 +216,7 @@ class Tickets(MethodView):
             memo=memo,
             params=access.scope_params(user) if bound else None,
         )
-        page = {"items": [_answer(t, clocks[t]) for t in items], "next_cursor": cursor}
+        page = {"items": _page_answers(items, clocks), "next_cursor": cursor}
         return current_app.json.response(page)
 
     @blp.arguments(TicketCreate)

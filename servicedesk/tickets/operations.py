@@ -7,6 +7,7 @@ applies their decisions and records them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -129,10 +130,17 @@ def transitions_for(user: User, ticket: Ticket) -> list[str]:
         works_as_account_manager(user, ticket)
     ):
         return []
-    allowed = allowed_transitions(Status(ticket.status), actor_side(user))
-    if ticket.status == Status.ESCALATED_TO_SUPPLIER.value:
+    return list(_transitions(ticket.status, actor_side(user)))
+
+
+@functools.cache
+def _transitions(status: str, side: Actor) -> tuple[str, ...]:
+    """`transitions_for`'s statuses: a pure function of the status and the side (a list page
+    asks it for every row)."""
+    allowed = allowed_transitions(Status(status), side)
+    if status == Status.ESCALATED_TO_SUPPLIER.value:
         allowed = allowed & PATCH_OUT_OF_ESCALATION  # the rest goes through the legs
-    return [s.value for s in Status if s in allowed and s not in NEEDS_OPERATION]
+    return tuple(s.value for s in Status if s in allowed and s not in NEEDS_OPERATION)
 
 
 def record(
