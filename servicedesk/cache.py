@@ -54,6 +54,7 @@ NEAR_STATIC_TABLES = frozenset(
 
 _GENERATION_KEY = "cache_generation"  # sess.info: the token read in this transaction
 _BYPASS = "cache_bypass"  # sess.info: this transaction changed near-static data
+_SEEN = "cache_seen"  # sess.info: (store, the values this transaction was given)
 
 
 class CacheGeneration(Base):
@@ -122,6 +123,12 @@ def cached(sess: Session, region: str, key: Hashable, load: Callable[[], T]) -> 
     """
     if sess.info.get(_BYPASS):
         return load()
+    seen = sess.info.get(_SEEN)
+    if seen is not None and (region, key) in seen[1]:
+        # Asked before in this transaction (a list page asks a calendar for every clock):
+        # no lock, no store lookup.
+        seen[0].hits += 1
+        return seen[1][(region, key)]  # type: ignore[no-any-return]
     token = _token(sess)
     if token is None:  # no token row (an emptied test database): nothing can be trusted
         return load()
@@ -132,12 +139,15 @@ def cached(sess: Session, region: str, key: Hashable, load: Callable[[], T]) -> 
             store.token = token
         if (region, key) in store.values:
             store.hits += 1
-            return store.values[(region, key)]  # type: ignore[no-any-return]
+            value = store.values[(region, key)]
+            sess.info.setdefault(_SEEN, (store, {}))[1][(region, key)] = value
+            return value  # type: ignore[no-any-return]
         store.misses += 1
     value = load()
     with store.lock:
         if store.token == token:
             store.values[(region, key)] = value
+    sess.info.setdefault(_SEEN, (store, {}))[1][(region, key)] = value
     return value
 
 
@@ -158,6 +168,7 @@ def bump(sess: Session) -> None:
     )
     sess.info[_BYPASS] = True
     sess.info.pop(_GENERATION_KEY, None)
+    sess.info.pop(_SEEN, None)
     sess.execute(stmt)
 
 
@@ -196,3 +207,4 @@ def _transaction_ended(sess: Session, trans: Any) -> None:
     if trans.parent is None:  # the outermost transaction, not a savepoint
         sess.info.pop(_GENERATION_KEY, None)
         sess.info.pop(_BYPASS, None)
+        sess.info.pop(_SEEN, None)

@@ -37,40 +37,46 @@ def load_rules(sess: Session, provider: str | None = None) -> tuple[RoutingRule,
     provider, and agents see tickets by provider, so a rule without a provider condition
     (keywords only, say) must not hand a THH ticket to an ICT group, where nobody could work it.
     """
-    stmt = select(RoutingRuleRow).where(RoutingRuleRow.active.is_(True))
-    if provider is not None:
-        stmt = stmt.join(ResolverGroup, ResolverGroup.id == RoutingRuleRow.target_group_id).where(
-            ResolverGroup.provider == provider
-        )
-    ordered = stmt.order_by(RoutingRuleRow.precedence, RoutingRuleRow.id)
-    return cached(
-        sess,
-        "routing_rules",
-        provider,
-        lambda: tuple(row.to_rule() for row in sess.scalars(ordered)),
-    )
+
+    def load() -> tuple[RoutingRule, ...]:
+        stmt = select(RoutingRuleRow).where(RoutingRuleRow.active.is_(True))
+        if provider is not None:
+            stmt = stmt.join(
+                ResolverGroup, ResolverGroup.id == RoutingRuleRow.target_group_id
+            ).where(ResolverGroup.provider == provider)
+        ordered = stmt.order_by(RoutingRuleRow.precedence, RoutingRuleRow.id)
+        return tuple(row.to_rule() for row in sess.scalars(ordered))
+
+    # The statements are built only on a miss: building one costs about what a hit saves.
+    return cached(sess, "routing_rules", provider, load)
 
 
 def triage_group(sess: Session, provider: str) -> int | None:
     """The provider's triage group (the lowest id if there are several)."""
-    stmt = (
-        select(ResolverGroup.id)
-        .where(ResolverGroup.provider == provider, ResolverGroup.is_triage.is_(True))
-        .order_by(ResolverGroup.id)
-        .limit(1)
-    )
-    return cached(sess, "triage_group", provider, lambda: sess.scalar(stmt))
+
+    def load() -> int | None:
+        return sess.scalar(
+            select(ResolverGroup.id)
+            .where(ResolverGroup.provider == provider, ResolverGroup.is_triage.is_(True))
+            .order_by(ResolverGroup.id)
+            .limit(1)
+        )
+
+    return cached(sess, "triage_group", provider, load)
 
 
 def account_manager(sess: Session, organisation_id: int) -> int | None:
     """The organisation's first account manager (by user id), who takes its change needs."""
-    stmt = (
-        select(organisation_account_managers.c.user_id)
-        .where(organisation_account_managers.c.organisation_id == organisation_id)
-        .order_by(organisation_account_managers.c.user_id)
-        .limit(1)
-    )
-    return cached(sess, "account_manager", organisation_id, lambda: sess.scalar(stmt))
+
+    def load() -> int | None:
+        return sess.scalar(
+            select(organisation_account_managers.c.user_id)
+            .where(organisation_account_managers.c.organisation_id == organisation_id)
+            .order_by(organisation_account_managers.c.user_id)
+            .limit(1)
+        )
+
+    return cached(sess, "account_manager", organisation_id, load)
 
 
 def decide_for(sess: Session, ticket: Ticket) -> RoutingDecision:
