@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from catalog.agreements.queries import promise_for
 from catalog.calendars.models import BusinessCalendar
 from catalog.promises import PromiseLine
+from servicedesk import statements
 from servicedesk.cache import cached
 from servicedesk.enums import STAFF_ROLES
 from servicedesk.tickets.models import SLA_SORT_NONE, Comment, Ticket, TicketEvent
@@ -158,14 +159,18 @@ def ticket_clocks(sess: Session, ticket: Ticket) -> list[SlaClock]:
     """Every clock of the ticket, in id order (new ones last), loaded once per transaction."""
     known: dict[int, list[SlaClock]] = sess.info.setdefault(_KNOWN, {})
     if ticket.id not in known:
-        stmt = (
-            select(SlaClock)
-            .where(SlaClock.ticket_id == ticket.id)
-            .options(lazyload(SlaClock.alerts))
-            .order_by(SlaClock.id)
-        )
-        known[ticket.id] = list(sess.scalars(stmt))
+        stmt = statements.kept("ticket_clocks", _ticket_clocks_statement)
+        known[ticket.id] = list(sess.scalars(stmt, {"ticket_id": ticket.id}))
     return known[ticket.id]
+
+
+def _ticket_clocks_statement() -> Any:
+    return (
+        select(SlaClock)
+        .where(SlaClock.ticket_id == bindparam("ticket_id"))
+        .options(lazyload(SlaClock.alerts))
+        .order_by(SlaClock.id)
+    )
 
 
 def prepare(sess: Session, ticket: Ticket) -> None:

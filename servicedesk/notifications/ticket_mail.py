@@ -175,8 +175,18 @@ def _person(user: Any) -> Person:
 
 
 def _group_recipients_statement() -> Any:
+    # The columns a Person needs, not User entities (a group can have many members).
     return (
-        select(ResolverGroup.id, ResolverGroup.name, ResolverGroup.email, User)
+        select(
+            ResolverGroup.id,
+            ResolverGroup.name,
+            ResolverGroup.email,
+            User.id.label("user_id"),
+            User.email.label("user_email"),
+            User.locale,
+            User.active,
+            User.name.label("user_name"),
+        )
         .outerjoin(group_members, group_members.c.group_id == ResolverGroup.id)
         .outerjoin(User, User.id == group_members.c.user_id)
         .where(ResolverGroup.id.in_(bindparam("ids", expanding=True)))
@@ -192,13 +202,13 @@ def _group_recipients(sess: Session, group_ids: set[int]) -> dict[int, tuple[str
         statements.kept("group_recipients", _group_recipients_statement), {"ids": list(group_ids)}
     )
     found: dict[int, tuple[str, list[Person]]] = {}
-    for gid, name, email, user in rows:
+    for gid, name, email, user_id, user_email, locale, active, user_name in rows:
         _, people = found.setdefault(gid, (name, []))
         if email:
             if not people:
                 people.append(Person(None, email))
-        elif user is not None:
-            people.append(_person(user))
+        elif user_id is not None:
+            people.append(Person(user_id, user_email, locale, active, user_name))
     return found
 
 
