@@ -85,8 +85,10 @@ _USER, _ORGANISATION, _SUPPLIER = "scope_user_id", "scope_organisation_id", "sco
 
 def _value(name: str, value: Any, bound: bool) -> Any:
     """`value`, or a required bind parameter `name` (never a default: a statement run
-    without `scope_params` fails instead of running with another user's values)."""
-    return bindparam(name, type_=Integer, required=True) if bound else value
+    without `scope_params` fails instead of running with another user's values). None stays
+    itself (`IS NULL`, as unbound): `scope_shape` tells a missing organisation or supplier
+    apart, so such a statement is never kept for a user who has one."""
+    return bindparam(name, type_=Integer, required=True) if bound and value is not None else value
 
 
 def scope_params(user: User) -> dict[str, Any]:
