@@ -16,8 +16,9 @@ S = TypeVar("S")
 
 _kept: dict[Hashable, object] = {}
 _lock = threading.Lock()
-#: Past this many shapes (a search's words, a date filter's values) the store starts over.
-MAX_KEPT = 4096
+#: Past this many shapes (a search's words, a date filter's values) the store starts over;
+#: a kept statement takes about 28 KB, so at most about 30 MB a process.
+MAX_KEPT = 1024
 
 
 def kept(key: Hashable, build: Callable[[], S]) -> S:
