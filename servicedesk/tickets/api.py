@@ -104,44 +104,31 @@ def ticket_out(
     ticket: Ticket,
     clocks: list[SlaClock] | None = None,
     legs: Sequence[Escalation] | None = None,
-    *,
-    single: bool | None = None,
 ) -> Ticket:
-    """The ticket with what the caller needs beside it (transient attributes): the statuses
-    they may move it to, and the SLA clocks they may see (`clocks`: already scoped), evaluated
-    now. `single`: a one-ticket answer, with where the time went (by default, when the clocks
-    are not given: a list page gives them). `legs`: the ticket's supplier legs when already
-    known (the time split reads them otherwise)."""
+    """One ticket with what the caller needs beside it (transient attributes): the statuses
+    they may move it to, and the SLA clocks they may see (`clocks`: already scoped, else
+    read), evaluated now, with where the time went for those who may see it. `legs`: the
+    ticket's supplier legs when already known (the time split reads them otherwise). A list
+    page's answers are `_page_answers`: one query per page, no time split."""
     sess = db.session()
     now = utcnow()
-    single = clocks is None if single is None else single
     user = current_user()
     if clocks is None:
         clocks = sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
     ticket.allowed_transitions = operations.transitions_for(user, ticket)  # type: ignore[attr-defined]
     sla = sla_queries.ticket_sla(sess, clocks, now)
-    # Where the time went: on a single ticket (lists stay one query per page).
-    single = single and access.sees_time_split(user)
     # Staff see every clock, so `clocks` are all of them: no second read.
-    sla["time_split"] = sla_queries.time_split(sess, ticket, now, clocks, legs) if single else None
+    sla["time_split"] = (
+        sla_queries.time_split(sess, ticket, now, clocks, legs)
+        if access.sees_time_split(user)
+        else None
+    )
     ticket.sla = sla  # type: ignore[attr-defined]
     return ticket
 
 
-def _answer(
-    ticket: Ticket,
-    clocks: list[SlaClock] | None = None,
-    legs: Sequence[Escalation] | None = None,
-    *,
-    single: bool | None = None,
-) -> dict[str, Any]:
-    """`TicketOut` of the ticket as plain data (`answers`: the same JSON, without marshmallow)."""
-    ticket_out(ticket, clocks, legs, single=single)
-    return ticket_answer(ticket, ticket.sla, ticket.allowed_transitions)  # type: ignore[attr-defined]
-
-
 def _page_answers(items: list[Ticket], clocks: dict[Ticket, list[SlaClock]]) -> list[Any]:
-    """`_answer` of each ticket of a list page (no time split), with the request's session,
+    """The answer of each ticket of a list page (no time split), with the request's session,
     instant and caller read once for the page."""
     sess, now, user = db.session(), utcnow(), current_user()
     answers = []
@@ -258,8 +245,8 @@ class TicketById(MethodView):
             db.session(), current_user(), ticket_id
         )
         # Never escalated: the time split has no supplier legs to read.
-        answer = _answer(ticket, clocks, legs=None if escalated else (), single=True)
-        return current_app.json.response(answer), 200, {"ETag": etag_of(ticket)}
+        answer = _json(ticket_out(ticket, clocks, legs=None if escalated else ()))
+        return answer, 200, {"ETag": etag_of(ticket)}
 
     @blp.arguments(TicketPatch)
     @blp.response(200, TicketOut)
