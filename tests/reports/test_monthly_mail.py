@@ -5,7 +5,6 @@ server (aiosmtpd), once per organisation and recipient, in the recipient's langu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,15 +16,12 @@ from servicedesk.notifications.sender import SmtpTransport, send_pending
 from sla.scheduler import run_job
 from tests.reports.monthly_world import (
     SPEC,
-    MonthlyWorld,
-    build_world,
     deliveries,
     html_of,
     monthly_mails,
     monthly_rows,
     pdf_of,
     pdf_text,
-    smtp_server,
     text_of,
 )
 
@@ -33,17 +29,6 @@ HKI = ZoneInfo("Europe/Helsinki")
 FROM = "palvelupiste@kpk.example"
 #: Tuesday 1 December 2026 is the first business day of December.
 FIRST_BUSINESS_DAY = datetime(2026, 12, 1, 7, 0, tzinfo=HKI)
-
-
-@pytest.fixture
-def smtp() -> Iterator[Any]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def monthly(make: Any, world: Any, client: Any) -> MonthlyWorld:
-    return build_world(make, world, client)
 
 
 def run_at(app: Any, at: datetime) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,12 +22,9 @@ from sla.scheduler import run_job
 from tests.conftest import on_postgres
 from tests.reports.monthly_world import (
     SPEC,
-    MonthlyWorld,
-    build_world,
     deliveries,
     monthly_mails,
     monthly_rows,
-    smtp_server,
 )
 
 pytestmark = [
@@ -39,17 +35,6 @@ pytestmark = [
 HKI = ZoneInfo("Europe/Helsinki")
 AT = datetime(2026, 12, 1, 7, 0, 5, tzinfo=HKI)
 ROUNDS = 3
-
-
-@pytest.fixture
-def smtp() -> Iterator[Any]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-def monthly(make: Any, world: Any, client: Any) -> MonthlyWorld:
-    return build_world(make, world, client)
 
 
 def test_schedulers_racing_on_postgres_mail_each_report_exactly_once(app, monthly, smtp):
