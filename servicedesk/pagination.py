@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.base import ExecutableOption
 
-from servicedesk import statements
 from servicedesk.errors import ApiError
 
 
@@ -73,12 +72,12 @@ def decode_cursor(cursor: str, key: SortKey) -> tuple[Any, Any]:
 _VALUE, _LAST_ID, _LIMIT = "cursor_value", "cursor_id", "page_limit"
 
 
-def _page_query(
+def page_subquery(
     stmt: Select[Any], key: SortKey, after_cursor: bool
-) -> tuple[Select[Any], Any, tuple[Any, ...]]:
-    """The page's rows of `stmt` (limit + 1 of them, to see if more follow), after a cursor
-    when `after_cursor`: the outer select of its entity, the entity, and the ORDER BY. The
-    cursor and the limit are bind parameters (`_page_params`), so a kept query serves any
+) -> tuple[Any, tuple[Any, ...]]:
+    """The ids of the page's rows of `stmt` (limit + 1 of them, to see if more follow), after a
+    cursor when `after_cursor`, as a subquery `page` with the column `id`; and the ORDER BY.
+    The cursor and the limit are bind parameters (`page_params`), so a kept query serves any
     page."""
     col, idc = key.column, key.id_column
     if after_cursor:
@@ -89,20 +88,28 @@ def _page_query(
         else:
             stmt = stmt.where(or_(col > value, and_(col == value, idc > last_id)))
     order = (col.desc(), idc.desc()) if key.descending else (col.asc(), idc.asc())
-    entity = stmt.column_descriptions[0]["entity"]
     limit = bindparam(_LIMIT, type_=Integer)
     page = stmt.with_only_columns(idc).order_by(*order).limit(limit).subquery("page")
-    return select(entity).join(page, idc == page.c[idc.key]), entity, order
+    return page, order
 
 
-def _page_params(key: SortKey, limit: int, cursor: str | None) -> dict[str, Any]:
+def _page_query(
+    stmt: Select[Any], key: SortKey, after_cursor: bool
+) -> tuple[Select[Any], tuple[Any, ...]]:
+    """The outer select of `stmt`'s entity over `page_subquery`, and the ORDER BY."""
+    page, order = page_subquery(stmt, key, after_cursor)
+    entity = stmt.column_descriptions[0]["entity"]
+    return select(entity).join(page, key.id_column == page.c[key.id_column.key]), order
+
+
+def page_params(key: SortKey, limit: int, cursor: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {_LIMIT: limit + 1}
     if cursor:
         params[_VALUE], params[_LAST_ID] = decode_cursor(cursor, key)
     return params
 
 
-def _cut(rows: list[Any], key: SortKey, limit: int) -> tuple[list[Any], str | None]:
+def cut(rows: list[Any], key: SortKey, limit: int) -> tuple[list[Any], str | None]:
     """The page (`limit` rows) and the cursor of the next one (None at the end)."""
     if len(rows) <= limit:
         return rows, None
@@ -127,46 +134,7 @@ def paginate(
     with their eager relationships (`options` adjust them): a join before the LIMIT would
     join every matching row.
     """
-    params = _page_params(key, limit, cursor)
-    outer, _entity, order = _page_query(stmt, key, bool(cursor))
+    params = page_params(key, limit, cursor)
+    outer, order = _page_query(stmt, key, bool(cursor))
     rows = list(sess.scalars(outer.order_by(*order).options(*options), params).unique())
-    return _cut(rows, key, limit)
-
-
-def paginate_with(
-    sess: Session,
-    build: Callable[[], Select[Any]],
-    key: SortKey,
-    limit: int,
-    cursor: str | None,
-    options: Sequence[ExecutableOption],
-    child: Any,
-    on: ColumnElement[bool],
-    child_order: Any,
-    *,
-    memo: Hashable | None = None,
-    params: dict[str, Any] | None = None,
-) -> tuple[list[Any], dict[Any, list[Any]], str | None]:
-    """`paginate` of the statement `build()` makes, with each row's `child` rows (outer-joined
-    `on`, in `child_order`) read in the same statement: the page, its children by row, and
-    the next cursor.
-
-    With `memo`, the page query is kept per process (`statements.kept`) under `memo` and
-    whether a cursor is given: `memo` must name every input of `build`, `on` and `options`
-    that is not a bind parameter; `params` gives the values of those (a bound scope's).
-    """
-    params = {**(params or {}), **_page_params(key, limit, cursor)}
-
-    def query() -> Select[Any]:
-        outer, _entity, order = _page_query(build(), key, bool(cursor))
-        joined = outer.add_columns(child).outerjoin(child, on)
-        return joined.order_by(*order, child_order).options(*options)
-
-    stmt = query() if memo is None else statements.kept(("page", memo, bool(cursor)), query)
-    found: dict[Any, list[Any]] = {}
-    for row, kid in sess.execute(stmt, params):
-        kids = found.setdefault(row, [])
-        if kid is not None:
-            kids.append(kid)
-    rows, next_cursor = _cut(list(found), key, limit)
-    return rows, found, next_cursor
+    return cut(rows, key, limit)

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from sqlalchemy.orm import lazyload
 
 from servicedesk import access, db
 from servicedesk.auth import current_user
@@ -23,9 +22,9 @@ from servicedesk.errors import (
 )
 from servicedesk.escalations.models import Escalation
 from servicedesk.escalations.operations import legs_for
-from servicedesk.pagination import paginate_with
 from servicedesk.tickets import operations, queries
 from servicedesk.tickets.answers import ticket_answer
+from servicedesk.tickets.list_page import ListClock, ListTicket, list_page
 from servicedesk.tickets.models import Comment, Ticket
 from servicedesk.tickets.schemas import (
     CommentIn,
@@ -127,7 +126,7 @@ def ticket_out(
     return ticket
 
 
-def _page_answers(items: list[Ticket], clocks: dict[Ticket, list[SlaClock]]) -> list[Any]:
+def _page_answers(items: list[ListTicket], clocks: dict[ListTicket, list[ListClock]]) -> list[Any]:
     """The answer of each ticket of a list page (no time split), with the request's session,
     instant and caller read once for the page."""
     sess, now, user = db.session(), utcnow(), current_user()
@@ -190,26 +189,7 @@ class Tickets(MethodView):
     @blp.response(200, TicketPage)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Tickets the caller may see, filtered, newest first, a page at a time."""
-        user = current_user()
-        # The page and the clocks its caller may see, in one statement, kept per scope
-        # shape and filters (not with sla_state: its conditions hold the instant now).
-        memo = None
-        if not args.get("sla_state"):
-            memo = ("tickets", access.scope_shape(user), queries.filters_key(args))
-        bound = memo is not None
-        items, clocks, cursor = paginate_with(
-            db.session(),
-            lambda: queries.ticket_list(user, args, bound=bound),
-            queries.sort_key(args["sort"]),
-            args["limit"],
-            args["cursor"],
-            (*queries.ANSWER_LOAD, lazyload(SlaClock.alerts)),
-            SlaClock,
-            (SlaClock.ticket_id == Ticket.id) & access.clock_scope(user, bound),
-            SlaClock.id,
-            memo=memo,
-            params=access.scope_params(user) if bound else None,
-        )
+        items, clocks, cursor = list_page(db.session(), current_user(), args)
         page = {"items": _page_answers(items, clocks), "next_cursor": cursor}
         return current_app.json.response(page)
 

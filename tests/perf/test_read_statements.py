@@ -193,3 +193,45 @@ def test_a_ticket_never_escalated_has_no_supplier_legs_to_read(app, api, world):
     assert splits[plain]["by_supplier"] == {} and splits[plain]["supplier_seconds"] == 0
     assert splits[escalated]["supplier_seconds"] > 0
     assert list(splits[escalated]["by_supplier"]) == [world.supplier_a["name"]]
+
+
+@pytest.mark.parametrize("role", ["agent", "manager", "end_user", "supplier"])
+@pytest.mark.parametrize("query", ["limit=2", "limit=25&sort=sla_due", "limit=3&sla_state=running"])
+def test_a_list_page_is_the_documented_schema_byte_for_byte(app, api, world, make, role, query):
+    """A list page, read as plain rows (`tickets.list_page`), is `TicketOut().dump` of each
+    ticket loaded as an entity, with the clocks its caller may see and no time split, and
+    its cursor leads on to the next page."""
+    from flask import g
+
+    from servicedesk import db
+    from servicedesk.tickets.models import Ticket
+    from servicedesk.tickets.operations import transitions_for
+    from servicedesk.tickets.schemas import TicketOut
+    from servicedesk.users.models import User
+    from sla import queries as sla_queries
+
+    users = _users(world, make)
+    _grow(api, world, 5, 0)
+    at = START + timedelta(days=1)
+    path, pages = f"/tickets?{query}", 0
+    while path:
+        got = api.get(at, path, users[role])
+        assert got.status_code == 200, got.get_json()
+        page = got.get_json()
+        assert page["items"], (role, query)
+        with app.test_request_context(), frozen_now(at):
+            sess = db.session()
+            g.user = user = sess.get(User, users[role].id)
+            items = []
+            for item in page["items"]:
+                ticket = sess.get(Ticket, item["id"])
+                clocks = sla_queries.clocks_by_ticket(sess, [ticket], user)[ticket.id]
+                ticket.sla = {**sla_queries.ticket_sla(sess, clocks, at), "time_split": None}
+                ticket.allowed_transitions = transitions_for(user, ticket)
+                items.append(TicketOut().dump(ticket))
+            reference = {"items": items, "next_cursor": page["next_cursor"]}
+            assert got.data == app.json.response(reference).data
+        pages += 1
+        cursor = page["next_cursor"]
+        path = f"/tickets?{query}&cursor={cursor}" if cursor else None
+    assert pages > 1 or "limit=25" in query  # the cursor was followed
