@@ -188,7 +188,7 @@ def _begin_immediate(conn: Any) -> None:
                     raise
             time.sleep(_LOCK_POLL)
     finally:
-        raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
+        raw.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_SECONDS * 1000)}")
 
 
 def _is_write(statement: str, context: Any) -> bool:
