@@ -35,7 +35,13 @@ _TICKET_COLUMNS = tuple(
         "rated_at", "version", "sla_sort_at",
     )
 )  # fmt: skip
+_TICKET_KEYS = tuple(c.key for c in _TICKET_COLUMNS)
+#: The names the page joins in, after the ticket's columns: the people's, the organisation's
+#: and the service's (`_statement` selects them in this order).
+_JOINED = ("r_name", "a_name", "o_name", "s_code", "s_name_fi", "s_name_sv", "s_name_en")
+#: The clock's columns, after those: a row's clock starts at `_CLOCK_AT`.
 _CLOCK_NAMES = tuple(c.key for c in SlaClock.__table__.columns)
+_CLOCK_AT = len(_TICKET_COLUMNS) + len(_JOINED)
 
 
 class Named:
@@ -77,24 +83,19 @@ class ListClock:
         self.__dict__.update(zip(_CLOCK_NAMES, values, strict=True))
 
 
-_TICKET_KEYS = tuple(c.key for c in _TICKET_COLUMNS)
-
-
 def _statement(user: User, args: dict[str, Any], key: SortKey, after_cursor: bool, bound: bool
                ) -> Select[Any]:  # fmt: skip
     page, order = page_subquery(queries.ticket_list(user, args, bound=bound), key, after_cursor)
     requester, assignee = aliased(User), aliased(User)
     clocks = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user, bound))
+    joined = (
+        requester.name, assignee.name, Organisation.name, Service.code,
+        Service.name_fi, Service.name_sv, Service.name_en,
+    )  # fmt: skip
     return (
         select(
             *_TICKET_COLUMNS,
-            requester.name.label("r_name"),
-            assignee.name.label("a_name"),
-            Organisation.name.label("o_name"),
-            Service.code.label("s_code"),
-            Service.name_fi.label("s_name_fi"),
-            Service.name_sv.label("s_name_sv"),
-            Service.name_en.label("s_name_en"),
+            *(column.label(name) for column, name in zip(joined, _JOINED, strict=True)),
             *(column.label(f"c_{column.key}") for column in SlaClock.__table__.columns),
         )
         .select_from(Ticket)
@@ -129,7 +130,6 @@ def list_page(
     params = {**params, **page_params(key, args["limit"], args["cursor"])}
     tickets: list[ListTicket] = []
     found: dict[ListTicket, list[ListClock]] = {}
-    n = len(_TICKET_KEYS) + 7  # the ticket's columns and the seven joined names
     last_id = None
     for row in sess.execute(stmt, params):
         if row.id != last_id:
@@ -138,6 +138,6 @@ def list_page(
             tickets.append(ticket)
             found[ticket] = []
         if row.c_id is not None:
-            found[ticket].append(ListClock(row[n:]))
+            found[ticket].append(ListClock(row[_CLOCK_AT:]))
     page, next_cursor = cut(tickets, key, args["limit"])
     return page, found, next_cursor
