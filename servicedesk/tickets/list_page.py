@@ -83,8 +83,10 @@ class ListClock:
         self.__dict__.update(zip(_CLOCK_NAMES, values, strict=True))
 
 
-def _statement(user: User, args: dict[str, Any], key: SortKey, after_cursor: bool, bound: bool
-               ) -> Select[Any]:  # fmt: skip
+def _statement(
+    user: User, args: dict[str, Any], key: SortKey, after_cursor: bool, bound: bool
+) -> Select[Any]:
+    """The page's statement: `ticket_list`'s page of ids, joined to what the answers show."""
     page, order = page_subquery(queries.ticket_list(user, args, bound=bound), key, after_cursor)
     requester, assignee = aliased(User), aliased(User)
     clocks = and_(SlaClock.ticket_id == Ticket.id, access.clock_scope(user, bound))
