@@ -23,6 +23,9 @@
 #                 `servicedesk token create`), then gunicorn wsgi:app. The scheduler
 #                 process (`servicedesk scheduler`) is NOT started for the bench.
 #   ours-postgres the same on a fresh PostgreSQL database perf_ours (setup_pg_local.sh).
+#   floor-sqlite, floor-postgres  the same setup (the service's schema, demo data and
+#                 tokens), but gunicorn serves floor/wsgi.py: the service's statements
+#                 with none of its rules (see that file), what a goal must leave room for.
 # Results: results/<UTC stamp>.jsonl (one JSON line per stage x operation),
 #          results/<UTC stamp>.meta.json, results/<UTC stamp>.md (table.py).
 #
@@ -144,8 +147,8 @@ peer_stage() {  # label database_url ("" = SQLite)
 }
 
 # The service desk (the new project). Production mode, no scheduler process.
-ours_stage() {  # label database_url
-  local label="$1" url="$2" secret
+ours_stage() {  # label database_url [app_dir: gunicorn's wsgi:app, default $OURS_REPO]
+  local label="$1" url="$2" app_dir="${3:-$OURS_REPO}" secret
   if [ ! -x "$OURS_VENV/bin/servicedesk" ] || [ ! -f "$OURS_REPO/wsgi.py" ]; then
     log "no $OURS_VENV/bin/servicedesk or $OURS_REPO/wsgi.py: git clone <project> $OURS_REPO &&"
     log "  python -m venv $OURS_VENV && $OURS_VENV/bin/pip install -e $OURS_REPO gunicorn"
@@ -165,7 +168,7 @@ ours_stage() {  # label database_url
     > "$LOGDIR/$label-setup.log" 2>&1 \
     || { log "$label setup failed, see $LOGDIR/$label-setup.log"; exit 1; }
   log "$label: $(tail -n1 "$LOGDIR/$label-setup.log")"
-  GUNICORN="$OURS_VENV/bin/gunicorn" start_server "$label" "$OURS_PORT" "$OURS_REPO" wsgi:app
+  GUNICORN="$OURS_VENV/bin/gunicorn" start_server "$label" "$OURS_PORT" "$app_dir" wsgi:app
   run_load "$label" servicedesk "http://127.0.0.1:$OURS_PORT" --peer-config "$OURS_DIR/$label.json" \
       --update-mode "$OURS_UPDATE_MODE"
   stop_server
@@ -212,8 +215,8 @@ json.dump({
              "python": platform.python_version()},
     "versions": {p: v(p) for p in ("django-helpdesk", "Django", "djangorestframework",
                  "gunicorn", "Flask", "Werkzeug", "psycopg")},
-    "servicedesk_versions": json.loads(ours) if "ours" in stages else None,
-    "servicedesk_update_mode": update_mode if "ours" in stages else None,
+    "servicedesk_versions": json.loads(ours) if ("ours" in stages or "floor" in stages) else None,
+    "servicedesk_update_mode": update_mode if ("ours" in stages or "floor" in stages) else None,
     "server": "gunicorn, 2 workers, sync worker class, 127.0.0.1",
     "loadavg_start": open("/proc/loadavg").read().split()[:3],
 }, open(out, "w"), indent=2)
@@ -236,19 +239,27 @@ for stage in "${STAGES[@]}"; do
       fi
       stop_server
       ;;
-    ours-sqlite)
+    ours-sqlite|floor-sqlite)
       mkdir -p "$OURS_DIR"
       rm -f "$OURS_DIR/ours.sqlite3" "$OURS_DIR/ours.sqlite3-wal" "$OURS_DIR/ours.sqlite3-shm"
-      ours_stage servicedesk-sqlite "sqlite:///$OURS_DIR/ours.sqlite3"
+      if [ "$stage" = floor-sqlite ]; then
+        ours_stage floor-sqlite "sqlite:///$OURS_DIR/ours.sqlite3" "$HERE/floor"
+      else
+        ours_stage servicedesk-sqlite "sqlite:///$OURS_DIR/ours.sqlite3"
+      fi
       ;;
-    ours-postgres)
+    ours-postgres|floor-postgres)
       mkdir -p "$OURS_DIR"
       PG_DB=perf_ours ENV_OUT="$OURS_DIR/pg.env" "$HERE/setup_pg_local.sh" > "$LOGDIR/ours-pg-setup.log" 2>&1 \
         || { log "PostgreSQL setup failed (see $LOGDIR/ours-pg-setup.log) - skipping ours-postgres stage"; continue; }
       # shellcheck disable=SC1091
       source "$OURS_DIR/pg.env"
       [ "$PG_STARTED_BY_US" = "1" ] && PG_STOP_CMD="pg_ctlcluster $PG_VERSION $PG_CLUSTER stop"
-      ours_stage servicedesk-postgres "$DATABASE_URL"
+      if [ "$stage" = floor-postgres ]; then
+        ours_stage floor-postgres "$DATABASE_URL" "$HERE/floor"
+      else
+        ours_stage servicedesk-postgres "$DATABASE_URL"
+      fi
       if [ -n "$PG_STOP_CMD" ]; then log "stopping PostgreSQL"; $PG_STOP_CMD; PG_STOP_CMD=""; fi
       ;;
     postgres)
@@ -262,7 +273,7 @@ for stage in "${STAGES[@]}"; do
       peer_stage helpdesk-postgres "$DATABASE_URL"
       if [ -n "$PG_STOP_CMD" ]; then log "stopping PostgreSQL"; $PG_STOP_CMD; PG_STOP_CMD=""; fi
       ;;
-    *) log "unknown stage $stage (sqlite|hello|postgres|ours-sqlite|ours-postgres)"; exit 2 ;;
+    *) log "unknown stage $stage (sqlite|hello|postgres|ours-sqlite|ours-postgres|floor-sqlite|floor-postgres)"; exit 2 ;;
   esac
 done
 

@@ -6,7 +6,8 @@
 1. Every row: ok / planned, errors, req/s, p50/p95/p99, "of ceiling".
 2. Per file that holds the service desk and/or the peer: side by side per operation
    (peer SQLite, ours SQLite, peer PostgreSQL, ours PostgreSQL, hello ceiling) and
-   the ratios ours/peer and ours/ceiling.
+   the ratios ours/peer and ours/ceiling; with the floor stages (floor/wsgi.py: the
+   service's statements without its rules), the floor's columns and its ratios too.
 
 "of ceiling" and every ratio divide throughputs of rows *in the same file* (i.e. the
 same run) - the only kind of ratio worth quoting on a noisy shared machine.
@@ -32,8 +33,20 @@ COLUMNS = (
     (("servicedesk", "sqlite"), "ours SQLite"),
     (("helpdesk", "postgres"), "peer PostgreSQL"),
     (("servicedesk", "postgres"), "ours PostgreSQL"),
+    (("floor", "sqlite"), "floor SQLite"),
+    (("floor", "postgres"), "floor PostgreSQL"),
     (("hello", None), "hello ceiling"),
 )
+#: Rows whose op names are the service desk's (update-one included).
+OURS_KINDS = ("servicedesk", "floor")
+
+
+def kind(row):
+    """The column family of a row: the floor runs the service desk's adapter, so its label
+    (floor-sqlite, floor-postgres) tells it apart."""
+    if (row.get("label") or "").lower().startswith("floor"):
+        return "floor"
+    return row.get("target")
 
 
 def fmt(v, nd=1):
@@ -87,10 +100,10 @@ def side_by_side(path):
     rows = load(path)
     cell = {}
     for r in rows:
-        key = (r.get("target"), database(r))
+        key = (kind(r), database(r))
         cell.setdefault((key, r["op"]), r)  # first row of a kind in the file wins
     present = [(key, head) for key, head in COLUMNS if any((key, op) in cell for op in OPS)]
-    if not any(key[0] == "servicedesk" for key, _ in present):
+    if not any(key[0] in OURS_KINDS for key, _ in present):
         return
     name = path.rsplit("/", 1)[-1]
     print()
@@ -103,11 +116,11 @@ def side_by_side(path):
     print("|---|" + "---|" * len(present))
     for op in OPS:
         if op != baseline_op(op) and not any(
-                (key, op) in cell for key, _ in present if key[0] == "servicedesk"):
+                (key, op) in cell for key, _ in present if key[0] in OURS_KINDS):
             continue
         cols = []
         for key, _ in present:
-            r = cell.get((key, op if key[0] == "servicedesk" else baseline_op(op)))
+            r = cell.get((key, op if key[0] in OURS_KINDS else baseline_op(op)))
             if r is None:
                 cols.append("-")
                 continue
@@ -126,12 +139,10 @@ def side_by_side(path):
             continue
 
         def rps(target, db, op=op):
-            r = cell.get(((target, db), op if target == "servicedesk" else baseline_op(op)))
-            return None if r is None else r.get("throughput_rps")
+            return _get(cell, target, db, op, "throughput_rps")
 
         def p50(target, db, op=op):
-            r = cell.get(((target, db), op if target == "servicedesk" else baseline_op(op)))
-            return None if r is None else r.get("p50_ms")
+            return _get(cell, target, db, op, "p50_ms")
 
         hello = rps("hello", None)
         print("| %s | %s | %s | %s | %s | %s | %s |" % (
@@ -146,6 +157,38 @@ def side_by_side(path):
     print("ours/peer > 1.00x: ours completes more operations per second; p50 ours/peer "
           "< 1.00x: ours answers faster. ours/ceiling: ours' operations per second as a "
           "share of the hello-world requests per second for the same operation.")
+    if any(key[0] == "floor" for key, _ in present):
+        floor_ratios(cell)
+
+
+def _get(cell, target, db, op, field):
+    r = cell.get(((target, db), op if target in OURS_KINDS else baseline_op(op)))
+    return None if r is None else r.get(field)
+
+
+def floor_ratios(cell):
+    """The floor against the peer and the ceiling (where a goal must leave room), and ours
+    against the floor (what the service's rules cost)."""
+    print()
+    print("| op | floor/peer SQLite | floor/peer PostgreSQL | floor/ceiling SQLite "
+          "| floor/ceiling PostgreSQL | ours/floor SQLite | ours/floor PostgreSQL |")
+    print("|---|---|---|---|---|---|---|")
+    for op in OPS:
+        if not any(((k, db), op) in cell for k in OURS_KINDS for db in ("sqlite", "postgres")):
+            continue
+        hello = _get(cell, "hello", None, op, "throughput_rps")
+        floor = {db: _get(cell, "floor", db, op, "throughput_rps") for db in ("sqlite", "postgres")}
+        print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            op,
+            times(floor["sqlite"], _get(cell, "helpdesk", "sqlite", op, "throughput_rps")),
+            times(floor["postgres"], _get(cell, "helpdesk", "postgres", op, "throughput_rps")),
+            pct(floor["sqlite"], hello),
+            pct(floor["postgres"], hello),
+            times(_get(cell, "servicedesk", "sqlite", op, "throughput_rps"), floor["sqlite"]),
+            times(_get(cell, "servicedesk", "postgres", op, "throughput_rps"), floor["postgres"])))
+    print()
+    print("floor: bench/peer/floor/wsgi.py, the service's statements with none of its rules. "
+          "ours/floor < 1.00x: what the rules, the ORM and marshmallow cost.")
 
 
 def load(path):
